@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A temp path beside `file`, unique to this process, that a crash leaves recognisable (`.tmp-`). */
+export function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.tmp-${path.basename(file)}.${process.pid}.${Date.now().toString(36)}`);
+}
+
+/**
+ * Writes `data` to `file` so that `file` is either the old content or the whole new content, never
+ * a part: write a temp file beside it, fsync, rename over.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data as any);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Streams into a temp file and renames it over `file` on `commit()`; `abort()` (or never
+ * committing) leaves nothing at `file`. For outputs too large to hold as one buffer.
+ */
+export class AtomicWriter {
+  readonly tmp: string;
+  private fd: number;
+  private closed = false;
+  bytes = 0;
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.tmp = tempPathFor(file);
+    this.fd = fs.openSync(this.tmp, 'w');
+  }
+
+  write(data: string | Uint8Array): void {
+    const n = typeof data === 'string' ? fs.writeSync(this.fd, data) : writeAll(this.fd, data);
+    this.bytes += n;
+  }
+
+  commit(): void {
+    if (this.closed) throw new Error(`${this.file}: writer already closed`);
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    this.closed = true;
+    fs.renameSync(this.tmp, this.file);
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    fs.closeSync(this.fd);
+    this.closed = true;
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array): number {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+  return data.length;
+}
+
+/** Removes temp files a killed process left in `dir` (names from `tempPathFor`). */
+export function removeStaleTemps(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let n = 0;
+  for (const f of fs.readdirSync(dir)) {
+    if (f.startsWith('.tmp-')) {
+      fs.rmSync(path.join(dir, f), { force: true, recursive: true });
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,28 @@
+/**
+ * The error users see for bad input: one line that names where (file, line, row, flag) and what
+ * was expected. The CLI prints `error: <message>` and exits 2 for these; anything else is a bug
+ * and gets a stack trace.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(message: string) {
+    super(message.replace(/\s*\n\s*/g, ' '));
+  }
+}
+
+/** `file:line: what` in one line; `line` is 1-based. */
+export function inputErrorAt(file: string, line: number | undefined, what: string): InputError {
+  return new InputError(line === undefined ? `${file}: ${what}` : `${file}:${line}: ${what}`);
+}
+
+/** Thrown when an AbortSignal fires; steps check `signal` between units of work. */
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+  constructor(what = 'operation') {
+    super(`${what} aborted`);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw new AbortedError(what);
+}
