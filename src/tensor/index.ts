@@ -62,6 +62,8 @@ const loaders: Record<BackendName, Loader> = {
     return (await tf.setBackend('tensorflow')) ? undefined : 'tensorflow backend failed to initialise';
   },
   tensorflow: async () => {
+    // libtensorflow's INFO lines (oneDNN, CPU features) are noise for users; warnings still show
+    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '1';
     try {
       require('@tensorflow/tfjs-node');
     } catch (e) {

@@ -1,22 +1,26 @@
 import type { Command } from '../command';
-import { tf } from '../../tensor';
+import { tf, initBackend, parseBackend } from '../../tensor';
 
 export const backendCommand: Command = {
   name: 'backend',
-  summary: 'show which TensorFlow.js backend would be used and why, and its matMul speed',
+  summary: 'show which TensorFlow.js backend is used, why better ones were not, and its matMul speed',
   flags: {},
-  async run(_opts, ctx) {
-    const info = await ctx.backend();
-    ctx.out(info.summary);
+  async run(opts, ctx) {
+    const info = await initBackend(parseBackend(String(opts.backend), '--backend'));
+    ctx.out(`backend: ${info.name}${info.tfVersion ? ` (libtensorflow ${info.tfVersion})` : ''}`);
+    for (const s of info.skipped) ctx.out(`  not ${s.name}: ${s.reason}`);
     const n = 512;
-    const a = tf.randomNormal([n, n]);
-    const b = tf.randomNormal([n, n]);
-    tf.matMul(a, b).dispose();
     const reps = 5;
+    const [a, b] = [tf.randomNormal([n, n]), tf.randomNormal([n, n])];
+    tf.matMul(a, b).dispose(); // warm-up
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tf.matMul(a, b).dataSync();
+    for (let i = 0; i < reps; i++) {
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+    }
     const ms = (performance.now() - t0) / reps;
-    ctx.out(`matMul ${n}x${n}: ${ms.toFixed(2)} ms (${((2 * n ** 3) / ms / 1e6).toFixed(1)} GFLOP/s)`);
+    ctx.out(`matMul ${n}x${n}x${n}: ${ms.toFixed(2)} ms (${((2 * n ** 3) / ms / 1e6).toFixed(1)} GFLOP/s)`);
     tf.dispose([a, b]);
   },
 };
