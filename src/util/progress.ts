@@ -66,10 +66,12 @@ export function progressBar(opts: BarOptions = {}): ProgressFn {
       const width = 24;
       const fill = Math.round(frac * width);
       line += `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatCount(e.done)}/${formatCount(e.total)} ${unit}`;
-      line += ` ${formatCount(rate)} ${unit}/s`;
-      line += finished ? ` in ${formatDuration(secs)}` : ` ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}`;
+      // a rate over the first fraction of a second is noise; show it once there is something to measure
+      const measured = secs >= 0.5;
+      if (measured) line += ` ${formatCount(rate)} ${unit}/s`;
+      line += finished ? ` in ${formatDuration(secs)}` : measured ? ` ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}` : '';
     } else {
-      line += `${formatCount(e.done)} ${unit} ${formatCount(rate)} ${unit}/s ${formatDuration(secs)}`;
+      line += `${formatCount(e.done)} ${unit}${secs >= 0.5 ? ` ${formatCount(rate)} ${unit}/s` : ''} ${formatDuration(secs)}`;
     }
     if (e.info) line += ' ' + Object.entries(e.info).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`).join(' ');
     if (tty) stream.write(`\r\x1b[K${line}${finished ? '\n' : ''}`);

@@ -1,0 +1,134 @@
+/**
+ * Checkpoints of a training run: everything the next step depends on, so that a run killed at any
+ * step and resumed ends with the same numbers as an uninterrupted one (same backend).
+ *
+ *   checkpoint/state.json      step, RNG state, data order position, ledger, elapsed seconds
+ *   checkpoint/order.i32       the current epoch's query order
+ *   checkpoint/weights.bin     encoder variables, then corrector variables, then both optimisers'
+ *                              state, as float32 (names and sizes in weights.json)
+ *   checkpoint/cache.f32, cache-at.i32   the cache, only when the strategy changed it
+ *
+ * Written into a temp folder that replaces the old checkpoint by rename, so a kill during a save
+ * leaves the previous checkpoint whole.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../tensor';
+import { writeJsonAtomic } from '../util/atomic';
+import { InputError } from '../util/errors';
+import { MemoryEmbeddings } from '../cache/memory';
+import type { Corrector } from '../corrector/networks';
+import type { LoopState, EncoderPair } from './loop';
+
+export const CHECKPOINT_VERSION = 1;
+
+interface Parts {
+  state: LoopState;
+  enc: EncoderPair;
+  encOpt: tf.Optimizer;
+  corrector: Corrector | null;
+  corrOpt: tf.Optimizer | null;
+}
+
+function encoderVars(enc: EncoderPair): tf.Variable[] {
+  const vars = [...enc.query.trainableVariables()];
+  if (enc.target !== enc.query) for (const v of enc.target.trainableVariables()) if (!vars.includes(v)) vars.push(v);
+  return vars;
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'state.json')) || fs.existsSync(path.join(dir + '.old', 'state.json'));
+}
+
+export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const named: { name: string; shape: number[]; data: Float32Array }[] = [];
+  encoderVars(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}/${v.name}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  p.corrector?.variables().forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
+    if (!opt) continue;
+    for (const w of await opt.getWeights()) named.push({ name: `${label}/${w.name}`, shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync() as ArrayLike<number>) });
+  }
+  const total = named.reduce((a, w) => a + w.data.length, 0);
+  const buf = new Float32Array(total);
+  let off = 0;
+  for (const w of named) {
+    buf.set(w.data, off);
+    off += w.data.length;
+  }
+  fs.writeFileSync(path.join(tmp, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  fs.writeFileSync(path.join(tmp, 'weights.json'), JSON.stringify(named.map((w) => ({ name: w.name, shape: w.shape, size: w.data.length }))));
+  const s = p.state;
+  fs.writeFileSync(path.join(tmp, 'order.i32'), Buffer.from(s.order.buffer, s.order.byteOffset, s.order.byteLength));
+  if (s.cache && s.cacheChanged) {
+    fs.writeFileSync(path.join(tmp, 'cache.f32'), Buffer.from(s.cache.data.buffer, s.cache.data.byteOffset, s.cache.data.byteLength));
+    fs.writeFileSync(path.join(tmp, 'cache-at.i32'), Buffer.from(s.cache.embeddedAt.buffer, s.cache.embeddedAt.byteOffset, s.cache.embeddedAt.byteLength));
+  }
+  writeJsonAtomic(path.join(tmp, 'state.json'), {
+    version: CHECKPOINT_VERSION, step: s.step, rng: s.rng.getState(), orderPos: s.orderPos, epoch: s.epoch,
+    cacheChanged: s.cacheChanged, hasCache: !!s.cache, ledger: s.ledger.getState(), elapsed: s.elapsed,
+  });
+  // swap: old → .old, tmp → dir, drop .old (a kill in between leaves .old, which load falls back to)
+  const old = `${dir}.old`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(dir)) fs.renameSync(dir, old);
+  fs.renameSync(tmp, dir);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+export async function loadCheckpoint(dir: string, p: Parts & { initialCache?: Float32Array }): Promise<void> {
+  const at = fs.existsSync(path.join(dir, 'state.json')) ? dir : `${dir}.old`;
+  const read = (f: string) => fs.readFileSync(path.join(at, f));
+  let st: any;
+  try {
+    st = JSON.parse(read('state.json').toString('utf8'));
+  } catch (e) {
+    throw new InputError(`${path.join(at, 'state.json')}: unreadable checkpoint (${(e as Error).message}); delete the run folder to start over`);
+  }
+  if (st.version !== CHECKPOINT_VERSION) throw new InputError(`${path.join(at, 'state.json')}: checkpoint version ${st.version}, this code reads ${CHECKPOINT_VERSION}`);
+  const meta: { name: string; shape: number[]; size: number }[] = JSON.parse(read('weights.json').toString('utf8'));
+  const raw = read('weights.bin');
+  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const byName = new Map<string, { shape: number[]; data: Float32Array }>();
+  let off = 0;
+  for (const m of meta) {
+    byName.set(m.name, { shape: m.shape, data: all.subarray(off, off + m.size) });
+    off += m.size;
+  }
+  const take = (name: string, shape: number[]) => {
+    const w = byName.get(name);
+    if (!w || w.data.length !== shape.reduce((a, b) => a * b, 1)) throw new InputError(`${at}: checkpoint lacks '${name}' of shape [${shape.join(', ')}] (was the run's config changed?)`);
+    return w.data;
+  };
+  encoderVars(p.enc).forEach((v, i) => v.assign(tf.tensor(take(`encoder/${i}/${v.name}`, v.shape), v.shape)));
+  p.corrector?.variables().forEach((v, i) => v.assign(tf.tensor(take(`corrector/${i}`, v.shape), v.shape)));
+  for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
+    if (!opt) continue;
+    const ws = meta.filter((m) => m.name.startsWith(`${label}/`)).map((m) => ({ name: m.name.slice(label.length + 1), tensor: tf.tensor(byName.get(m.name)!.data.slice(), m.shape) }));
+    if (ws.length) await opt.setWeights(ws);
+  }
+  const s = p.state;
+  s.step = st.step;
+  s.rng.setState(st.rng);
+  s.orderPos = st.orderPos;
+  s.epoch = st.epoch;
+  const ord = read('order.i32');
+  s.order = new Int32Array(ord.buffer.slice(ord.byteOffset, ord.byteOffset + ord.byteLength));
+  s.ledger.setState(st.ledger);
+  s.elapsed = st.elapsed;
+  s.cacheChanged = st.cacheChanged;
+  if (st.hasCache) {
+    if (st.cacheChanged) {
+      const c = read('cache.f32');
+      const a = read('cache-at.i32');
+      const data = new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength));
+      const dim = p.enc.target.dim;
+      s.cache = new MemoryEmbeddings(data, dim, { embeddedAt: new Int32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)) });
+    } else {
+      if (!p.initialCache) throw new InputError(`${at}: this checkpoint's cache is the initial one, which is not stored in the checkpoint; pass the run's initial cache to resume`);
+      s.cache = new MemoryEmbeddings(Float32Array.from(p.initialCache), p.enc.target.dim, { step: 0 });
+    }
+  }
+}

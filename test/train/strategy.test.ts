@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStrategy } from '../../src/train/strategy';
+
+test('labels parse into the flags the loop reads, with canonical labels', () => {
+  assert.deepEqual(parseStrategy('stale'), { label: 'stale', usesCache: true, corrector: false, refreshEvery: null, refreshOnUse: false, oracle: false });
+  assert.equal(parseStrategy('in-batch').usesCache, false);
+  assert.equal(parseStrategy('refresh:250').refreshEvery, 250);
+  assert.equal(parseStrategy('oracle').oracle, true);
+  const c = parseStrategy(' refresh-on-use + corrector ');
+  assert.equal(c.label, 'corrector+refresh-on-use');
+  assert.ok(c.corrector && c.refreshOnUse);
+  assert.equal(parseStrategy('refresh:10+corrector').label, 'corrector+refresh:10');
+});
+
+test('bad labels are one-line errors naming the source and the choices', () => {
+  for (const [label, re] of [
+    ['refresh', /refresh needs a step interval/],
+    ['refresh:0', /refresh needs a step interval/],
+    ['stale+corrector', /'stale' does not combine/],
+    ['corrector+corrector', /given twice/],
+    ['nope', /unknown part 'nope'/],
+    ['', /empty strategy/],
+    ['refresh:5+refresh-on-use', /combine only with corrector/],
+  ] as const) {
+    assert.throws(() => parseStrategy(label, 'config.strategies'), (e: Error) => re.test(e.message) && e.message.startsWith('config.strategies') && !e.message.includes('\n'), label);
+  }
+});
