@@ -45,7 +45,7 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const named: { name: string; shape: number[]; data: Float32Array }[] = [];
-  encoderVars(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}/${v.name}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  encoderVars(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   p.corrector?.variables().forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
     if (!opt) continue;
@@ -102,7 +102,7 @@ export async function loadCheckpoint(dir: string, p: Parts & { initialCache?: Fl
     if (!w || w.data.length !== shape.reduce((a, b) => a * b, 1)) throw new InputError(`${at}: checkpoint lacks '${name}' of shape [${shape.join(', ')}] (was the run's config changed?)`);
     return w.data;
   };
-  encoderVars(p.enc).forEach((v, i) => v.assign(tf.tensor(take(`encoder/${i}/${v.name}`, v.shape), v.shape)));
+  encoderVars(p.enc).forEach((v, i) => v.assign(tf.tensor(take(`encoder/${i}`, v.shape), v.shape)));
   p.corrector?.variables().forEach((v, i) => v.assign(tf.tensor(take(`corrector/${i}`, v.shape), v.shape)));
   for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
     if (!opt) continue;

@@ -10,9 +10,9 @@ import type { EncoderConfig } from './config';
 import type { TrainData } from './data';
 import type { EncoderPair } from './loop';
 
-/** Returns a factory of fresh encoder pairs (one GloVe load, shared by every pair it makes). */
-export function encoderFactory(cfg: EncoderConfig, data: TrainData, seed: number): () => Promise<EncoderPair> {
-  let glove: Glove | undefined;
+/** Returns a factory of fresh encoder pairs (one GloVe load, shared by every pair it makes; `table` replaces GloVe, for tests). */
+export function encoderFactory(cfg: EncoderConfig, data: TrainData, seed: number, table?: Glove): () => Promise<EncoderPair> {
+  let glove: Glove | undefined = table;
   const vocabTexts = [...data.corpusTexts, ...Object.values(data.splits).flatMap((s) => s.queryTexts)];
   return async () => {
     glove ??= await loadGlove();

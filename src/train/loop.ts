@@ -62,6 +62,20 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop after this step (testing resume: simulates a kill right after a checkpoint). */
   stopAfterStep?: number;
+  /** Called after every step with what it selected (tests, notebooks). */
+  onStep?: (info: StepInfo) => void;
+}
+
+export interface StepInfo {
+  step: number;
+  /** Training-split query indices of the batch. */
+  queries: number[];
+  /** The positive row used for each query. */
+  positives: number[];
+  /** The negative rows selected for each query. */
+  negatives: number[][];
+  loss: number;
+  correctorLoss: number;
 }
 
 export interface TrainResult {
@@ -312,6 +326,7 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
 
     state.step++;
     const done = state.step;
+    opts.onStep?.({ step: done, queries: batch, positives: posRows, negatives: negRows, loss: lastLoss, correctorLoss: lastCorrLoss });
     const elapsedNow = state.elapsed + (Date.now() - stepClock) / 1000;
     opts.progress?.({ stage: `train ${strategy.label}`, done, total: cfg.steps, unit: 'steps', info: { loss: lastLoss, ...(corrector ? { hloss: lastCorrLoss } : {}) } });
     if (done % cfg.logEvery === 0 || done === cfg.steps) {

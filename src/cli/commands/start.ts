@@ -1,0 +1,42 @@
+import type { Command } from '../command';
+import { InputError } from '../../util/errors';
+import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
+import { runExperiment, formatTable, DEFAULT_STRATEGIES } from '../../train/experiment';
+import { TRAIN_FLAGS, trainConfigFromFlags } from './train';
+
+/** Settings of `--quick`: about two minutes on 2 CPU cores. */
+const QUICK = { steps: 60, evalQueries: 500, probeRows: 1000, probeQueries: 100, logEvery: 20 };
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost',
+  flags: {
+    strategies: { type: 'list', help: 'strategies to compare', default: DEFAULT_STRATEGIES },
+    seeds: { type: 'list', help: 'seeds (several give a spread)', default: ['1'] },
+    quick: { type: 'boolean', help: 'a short pass (about 2 minutes)', default: false },
+    name: { type: 'string', help: 'experiment name: runs/<name>/, results/<name>/', default: 'default' },
+    fresh: { type: 'boolean', help: 'recompute finished runs instead of reusing them', default: false },
+    ...TRAIN_FLAGS,
+  },
+  async run(o, ctx) {
+    await ctx.backend();
+    const dataset = (o.dataset as string | undefined) ?? (await ensureDefaultTask({ progress: ctx.progress, signal: ctx.signal }));
+    ctx.out(`dataset: ${dataset}`);
+    ctx.out(formatTaskStats(await taskStats(dataset)));
+    const base = { ...trainConfigFromFlags(o), ...(o.quick ? QUICK : {}) };
+    const name = o.quick && o.name === 'default' ? 'quick' : String(o.name);
+    const seeds = (o.seeds as string[]).map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n)) throw new InputError(`--seeds: expected integers, got '${s}'`);
+      return n;
+    });
+    const { summary, files } = await runExperiment({
+      name, dataset, strategies: o.strategies as string[], seeds, base, fresh: !!o.fresh,
+      progress: ctx.progress, signal: ctx.signal, log: ctx.log,
+    });
+    ctx.out('');
+    ctx.out(formatTable(summary));
+    ctx.out('');
+    ctx.out(`written: ${files.join(', ')}`);
+  },
+};

@@ -1,0 +1,162 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend, tf } from '../../src/tensor';
+import { Rng } from '../../src/util/rng';
+import type { Glove } from '../../src/data/glove';
+import type { TrainData } from '../../src/train/data';
+import { resolveConfig, type TrainConfigInput } from '../../src/train/config';
+import { encoderFactory } from '../../src/train/encoders';
+import { trainRetriever, candidateMask, type EncoderPair, type StepInfo } from '../../src/train/loop';
+import { readLog } from '../../src/train/log';
+import type { Encoder } from '../../src/encoders/types';
+
+/**
+ * A tiny word-sense-like task: 40 words with random 8-d vectors; 90 passages of 5 words; each query
+ * is 3 words of its passage plus 2 random ones. Small enough that a step takes milliseconds.
+ */
+function tinyTask(seed = 3): { data: TrainData; glove: Glove } {
+  const rng = new Rng(seed);
+  const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  const dim = 8;
+  const matrix = new Float32Array(words.length * dim).map(() => rng.normal());
+  const glove: Glove = { words, index: new Map(words.map((w, i) => [w, i])), dim, matrix };
+  const pick = () => words[rng.int(words.length)];
+  const corpusTexts = Array.from({ length: 90 }, () => Array.from({ length: 5 }, pick).join(' '));
+  const split = (from: number, to: number) => {
+    const s = { queryIds: [] as string[], queryTexts: [] as string[], positives: [] as Int32Array[] };
+    for (let r = from; r < to; r++) {
+      const w = corpusTexts[r].split(' ');
+      s.queryIds.push(`q${r}`);
+      s.queryTexts.push([w[0], w[2], w[4], pick(), pick()].join(' '));
+      s.positives.push(Int32Array.from([r]));
+    }
+    return s;
+  };
+  return { data: { corpusIds: corpusTexts.map((_, i) => `d${i}`), corpusTexts, splits: { train: split(0, 60), dev: split(60, 80), test: split(80, 90) } }, glove };
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-train-'));
+
+function config(over: TrainConfigInput) {
+  return resolveConfig({
+    steps: 20, batchSize: 8, negatives: 3, logEvery: 5, checkpointEvery: 0, probeRows: 50, probeQueries: 10,
+    lr: 5e-2, beta: 5, blockRows: 32, dataset: 'tiny', encoder: { pooling: 'mean', projection: 'linear', normalize: true },
+    ...over,
+    corrector: { kind: 'mlp', width: 16, ...(over.corrector ?? {}) },
+  });
+}
+
+/** Wraps the target encoder so every text it encodes is counted. */
+function spying(make: () => Promise<EncoderPair>, counter: { n: number }): () => Promise<EncoderPair> {
+  return async () => {
+    const pair = await make();
+    const t = pair.target;
+    const spy: Encoder = Object.create(t);
+    spy.encode = (texts, o) => {
+      counter.n += texts.length;
+      return t.encode(texts, o);
+    };
+    return { query: pair.query, target: spy };
+  };
+}
+
+before(async () => {
+  await initBackend();
+});
+
+test('the ledger counts exactly the target-encoder calls made, by kind', async () => {
+  const { data, glove } = tinyTask();
+  for (const strategy of ['stale', 'corrector', 'refresh:5', 'refresh-on-use', 'oracle', 'in-batch']) {
+    const counter = { n: 0 };
+    const cfg = config({ strategy, corrector: { extraUniform: 4, warmupSteps: 3 } });
+    const r = await trainRetriever({ config: cfg, data, runDir: tmp(), makeEncoders: spying(encoderFactory(cfg.encoder, data, 1, glove), counter) });
+    const c = r.cost;
+    assert.equal(counter.n, c.totalTargetEncodes + c.measure.probe + c.measure.eval, strategy);
+    const N = data.corpusTexts.length;
+    if (strategy === 'refresh:5') assert.equal(c.byKind.refresh, 3 * N); // steps 5, 10, 15
+    if (strategy === 'oracle') assert.equal(c.byKind.oracle, 20 * N);
+    assert.equal(c.reembed, c.byKind.refresh + c.byKind.oracle);
+    assert.equal(c.byKind['initial-cache'], strategy === 'in-batch' || strategy === 'oracle' ? 0 : N, strategy);
+    if (strategy === 'corrector') {
+      assert.equal(c.byKind['corrector-extra'], 20 * 4);
+      assert.ok(c.byKind.warmup > 0);
+      assert.ok(c.correctorFlops > 0);
+    } else assert.equal(c.byKind['corrector-extra'], 0);
+  }
+});
+
+test('gold positives are never selected as negatives (top-k and Gumbel)', async () => {
+  const { data, glove } = tinyTask();
+  for (const selection of ['topk', 'gumbel'] as const) {
+    const cfg = config({ strategy: 'corrector', selection, negatives: 10, steps: 15 });
+    let seen = 0;
+    await trainRetriever({
+      config: cfg, data, runDir: tmp(), makeEncoders: encoderFactory(cfg.encoder, data, 1, glove),
+      onStep: (s: StepInfo) => {
+        s.queries.forEach((qi, i) => {
+          const gold = new Set(data.splits.train.positives[qi]);
+          assert.equal(s.negatives[i].length, 10);
+          for (const r of s.negatives[i]) assert.ok(!gold.has(r), `step ${s.step}: positive ${r} selected as a negative`);
+          seen += s.negatives[i].length;
+        });
+      },
+    });
+    assert.equal(seen, 15 * 8 * 10);
+  }
+});
+
+test('a run stopped at a checkpoint and resumed ends with the same numbers as an uninterrupted one', async () => {
+  const { data, glove } = tinyTask();
+  for (const strategy of ['corrector', 'refresh-on-use']) {
+    const cfg = config({ strategy, selection: 'gumbel', corrector: { extraUniform: 2 } });
+    const make = () => encoderFactory(cfg.encoder, data, 1, glove);
+    const whole = tmp();
+    const a = await trainRetriever({ config: cfg, data, runDir: whole, makeEncoders: make() });
+    const parted = tmp();
+    const first = await trainRetriever({ config: cfg, data, runDir: parted, makeEncoders: make(), stopAfterStep: 8 });
+    assert.equal(first.stopped, true);
+    assert.equal(first.steps, 8);
+    const b = await trainRetriever({ config: cfg, data, runDir: parted, makeEncoders: make() });
+    assert.equal(b.steps, 20);
+    assert.deepEqual(b.dev, a.dev, strategy);
+    assert.deepEqual(b.cost, a.cost, strategy);
+    const strip = (f: string) => readLog(f).map(({ seconds: _s, ...rest }) => rest);
+    assert.deepEqual(strip(path.join(parted, 'log.jsonl')), strip(path.join(whole, 'log.jsonl')), strategy);
+    assert.equal(fs.readFileSync(path.join(parted, 'dev.trec'), 'utf8'), fs.readFileSync(path.join(whole, 'dev.trec'), 'utf8'));
+  }
+});
+
+test('no tensor leaks across 100 steps', async () => {
+  const { data, glove } = tinyTask();
+  const cfg = config({ strategy: 'corrector+refresh:30', steps: 100, logEvery: 10, corrector: { loss: 'softmax', extraUniform: 2, warmupSteps: 5 } });
+  const counts: number[] = [];
+  await trainRetriever({
+    config: cfg, data, runDir: tmp(), makeEncoders: encoderFactory(cfg.encoder, data, 1, glove),
+    onStep: (s) => {
+      if (s.step === 10 || s.step === 100) counts.push(tf.memory().numTensors);
+    },
+  });
+  assert.equal(counts.length, 2);
+  assert.equal(counts[1], counts[0]);
+});
+
+test('the loss trains the encoders: accuracy on the training queries rises over the untrained start', async () => {
+  const { data, glove } = tinyTask();
+  const cfg0 = config({ strategy: 'stale', steps: 1, lr: 1e-9, devSplit: 'train' });
+  const r0 = await trainRetriever({ config: cfg0, data, runDir: tmp(), makeEncoders: encoderFactory(cfg0.encoder, data, 1, glove) });
+  const cfg = config({ strategy: 'stale', steps: 60, lr: 5e-2, devSplit: 'train' });
+  const r = await trainRetriever({ config: cfg, data, runDir: tmp(), makeEncoders: encoderFactory(cfg.encoder, data, 1, glove) });
+  assert.ok(r.dev.mrr10 > r0.dev.mrr10, `MRR@10 ${r.dev.mrr10} should beat the start ${r0.dev.mrr10}`);
+});
+
+test('candidateMask: own positive and negatives always, others only in-batch, never a false negative', () => {
+  // cols: rows [10, 11, 12, 13]; query 0 positive 10 (also relevant: 12), negatives col 3; query 1 positive 11
+  const relevant = [[10, 12], [11]];
+  const m1 = candidateMask(relevant, [0, 1], [[3], []], [10, 11, 12, 13], true);
+  assert.deepEqual(Array.from(m1), [1, 1, 0, 1, /**/ 1, 1, 1, 1]);
+  const m0 = candidateMask(relevant, [0, 1], [[3], []], [10, 11, 12, 13], false);
+  assert.deepEqual(Array.from(m0), [1, 0, 0, 1, /**/ 0, 1, 0, 0]);
+});
