@@ -1,0 +1,68 @@
+/**
+ * Public face of src/data: the canonical dataset layout (BEIR) with streaming readers and
+ * writers, loadDataset, and synthetic data with controlled drift.
+ */
+
+// --- canonical layout, manifest, id index (dataset.ts) ---
+export {
+  DATASET_FILES,
+  DATASET_FORMAT_NAME,
+  DATASET_FORMAT_VERSION,
+  QRELS_HEADER,
+  IdIndex,
+  countQrels,
+  findPlainOrGz,
+  qrelsFromRows,
+  qrelsPathOf,
+  qrelsToRows,
+  readManifest,
+  resolveDatasetPaths,
+  validateManifest,
+} from './dataset';
+export type { AnswerRecord, CorpusDoc, DatasetManifest, DatasetPaths, QrelRow, Qrels, Query, SplitCounts } from './dataset';
+
+// --- BEIR readers, writers and loadDataset (beir.ts) ---
+export {
+  loadAnswers,
+  loadCorpus,
+  loadCorpusIds,
+  loadDataset,
+  loadQrels,
+  loadQueries,
+  readAnswers,
+  readAnswersLines,
+  readCorpus,
+  readCorpusLines,
+  readJsonlObjects,
+  readQrels,
+  readQueries,
+  readQueriesLines,
+  relevantRows,
+  writeAnswers,
+  writeCorpus,
+  writeDataset,
+  writeManifest,
+  writeQrels,
+  writeQueries,
+} from './beir';
+export type {
+  CorpusArrays,
+  CorpusIds,
+  Dataset,
+  DatasetInput,
+  IdLookup,
+  LoadDatasetOptions,
+  LoadQrelsOptions,
+  LoadedQrels,
+  QrelRowAt,
+  ReadRecordsOptions,
+  StreamOptions,
+  WriteDatasetOptions,
+  WriteRecordsOptions,
+} from './beir';
+
+// --- synthetic data and drift maps (synthetic.ts) ---
+export { applyDrift, driftStats, makeDrift, makeSyntheticData, nearestTargets, normalizeRows, randomOrthogonal } from './synthetic';
+export type { DriftKind, DriftMap, DriftOptions, DriftStats, LinearDrift, MlpDrift, NoDrift, RotationDrift, SyntheticData, SyntheticOptions } from './synthetic';
+
+// --- WordNet default task (wordnet.ts) and GloVe vectors (glove.ts): exports added by their author ---
