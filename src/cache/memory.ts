@@ -64,6 +64,7 @@ export class MemoryEmbeddings implements EmbeddingSource {
   }
 }
 
+/** Throws a RangeError unless [start, end) is an integer range inside [0, rows). */
 export function checkRange(start: number, end: number, rows: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start > end) {
     throw new RangeError(`row range [${start}, ${end}) is not inside [0, ${rows})`);
@@ -79,4 +80,25 @@ export function checkRefresh(rows: ArrayLike<number>, embeddings: Float32Array, 
     const r = rows[i];
     if (!Number.isInteger(r) || r < 0 || r >= total) throw new RangeError(`refresh: row ${r} is not inside [0, ${total})`);
   }
+}
+
+/** The rows `rows` (any order, repeats allowed) of `source`, row-major: reads each distinct contiguous run once. */
+export function gatherRows(source: EmbeddingSource, rows: ArrayLike<number>): Float32Array {
+  const dim = source.dim;
+  const out = new Float32Array(rows.length * dim);
+  const order = Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => rows[a] - rows[b]);
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    while (j + 1 < order.length && rows[order[j + 1]] - rows[order[j]] <= 1) j++;
+    const lo = rows[order[i]];
+    const hi = rows[order[j]] + 1;
+    const block = source.read(lo, hi);
+    for (let k = i; k <= j; k++) {
+      const r = rows[order[k]];
+      out.set(block.subarray((r - lo) * dim, (r - lo + 1) * dim), order[k] * dim);
+    }
+    i = j + 1;
+  }
+  return out;
 }

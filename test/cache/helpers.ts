@@ -1,0 +1,57 @@
+/** Shared fixtures for the cache tests: a tiny deterministic encoder, corpora, folder comparison. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { CorpusDoc } from '../../src/cache/build';
+import type { EncoderMeta } from '../../src/cache/types';
+
+/** Deterministic text → vector: FNV-1a seeded per coordinate, values in [-1, 1). */
+export function hashVector(text: string, dim: number): Float32Array {
+  const v = new Float32Array(dim);
+  for (let j = 0; j < dim; j++) {
+    let h = (0x811c9dc5 ^ (j * 0x9e3779b1)) >>> 0;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    v[j] = (h / 2 ** 32) * 2 - 1;
+  }
+  return v;
+}
+
+export function hashEncode(dim: number, opts: { failAfterBatches?: number; delayMs?: number } = {}) {
+  let calls = 0;
+  return async (texts: string[]): Promise<Float32Array> => {
+    if (opts.failAfterBatches !== undefined && calls >= opts.failAfterBatches) throw new Error('simulated crash');
+    calls++;
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+    const out = new Float32Array(texts.length * dim);
+    texts.forEach((t, i) => out.set(hashVector(t, dim), i * dim));
+    return out;
+  };
+}
+
+export const hashEncoderMeta = (dim: number, fingerprint = 'hash-v1'): EncoderMeta => ({ kind: 'hash', fingerprint, config: { dim } });
+
+export function docs(n: number, prefix = 'd'): CorpusDoc[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: i % 3 === 0 ? `title ${i}` : undefined, text: `text of document ${i}` }));
+}
+
+export async function* asyncDocs(n: number): AsyncGenerator<CorpusDoc> {
+  for (const d of docs(n)) yield d;
+}
+
+export function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-cache-'));
+}
+
+/** Every file of a folder with its bytes; manifest.json without its `created` time. */
+export function folderContents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir).sort()) {
+    const buf = fs.readFileSync(path.join(dir, f));
+    if (f === 'manifest.json') {
+      const m = JSON.parse(buf.toString('utf8'));
+      delete m.created;
+      out[f] = JSON.stringify(m);
+    } else out[f] = buf.toString('base64');
+  }
+  return out;
+}
