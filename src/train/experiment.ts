@@ -12,7 +12,10 @@ import { throwIfAborted } from '../util/errors';
 import { resolveConfig, type TrainConfigInput } from './config';
 import { loadTrainData, type TrainData } from './data';
 import { encoderFactory } from './encoders';
-import { trainRetriever, encodeAll, type TrainResult } from './loop';
+import { trainRetriever, type TrainResult, type EncoderPair } from './loop';
+import { buildCache, openCache, readManifest, MemoryEmbeddings, MANIFEST_FILE } from '../cache';
+import { encodeFnOf } from '../encoders/types';
+import type { Glove } from '../data/glove';
 import { parseStrategy } from './strategy';
 
 export const DEFAULT_STRATEGIES = ['in-batch', 'stale', 'refresh:100', 'refresh-on-use', 'corrector', 'oracle'];
@@ -37,6 +40,8 @@ export interface ExperimentOptions {
   log?: (line: string) => void;
   /** Preloaded training data (tests). */
   data?: TrainData;
+  /** A word-vector table in place of GloVe (tests). */
+  glove?: Glove;
 }
 
 export interface ExperimentRow {
@@ -99,14 +104,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
         }
       }
       if (o.fresh) fs.rmSync(runDir, { recursive: true, force: true });
-      const makeEncoders = encoderFactory(cfg.encoder, data, seed);
+      const makeEncoders = encoderFactory(cfg.encoder, data, seed, o.glove);
       // the never-refreshed cache g′ is the initial target encoder's, the same for every strategy of a seed
       let initialCache = initialCaches.get(seed);
       if (!initialCache && parseStrategy(run.strategy).usesCache && !parseStrategy(run.strategy).oracle) {
-        const enc = await makeEncoders();
-        initialCache = await encodeAll((t) => enc.target.encode(t), data.corpusTexts, enc.target.dim);
-        enc.query.dispose();
-        if (enc.target !== enc.query) enc.target.dispose();
+        initialCache = await initialCacheOnDisk(path.join(runsDir, `initial-cache-s${seed}`), data, makeEncoders, o.progress, o.signal);
         initialCaches.set(seed, initialCache);
       }
       log(`${run.label} seed ${seed}: training ${cfg.steps} steps`);
@@ -117,6 +119,38 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   const summary = summarize(rows, data.corpusTexts.length);
   const files = writeTables(resultsDir, summary, rows);
   return { rows, summary, files };
+}
+
+/**
+ * The initial target encoder's embeddings of the corpus, as an on-disk cache (src/cache) built once
+ * and reused while the encoder's fingerprint matches (a changed encoder config rebuilds it).
+ */
+async function initialCacheOnDisk(dir: string, data: TrainData, makeEncoders: () => Promise<EncoderPair>, progress?: ProgressFn, signal?: AbortSignal): Promise<Float32Array> {
+  const enc = await makeEncoders();
+  try {
+    const fingerprint = enc.target.fingerprint();
+    if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
+      if (readManifest(dir).encoder.fingerprint === fingerprint) {
+        const reader = await openCache(dir);
+        const mem = await MemoryEmbeddings.fromSource(reader);
+        reader.close();
+        if (mem.rows === data.corpusTexts.length) return mem.data;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await buildCache({
+      dir, corpus: data.corpusIds.map((id, i) => ({ id, text: data.corpusTexts[i] })), textOf: (d) => d.text,
+      encode: encodeFnOf(enc.target), encoder: { kind: enc.target.kind, fingerprint, config: enc.target.config() },
+      dim: enc.target.dim, normalized: enc.target.normalized, batchSize: 4096, progress, signal,
+    });
+    const reader = await openCache(dir);
+    const mem = await MemoryEmbeddings.fromSource(reader);
+    reader.close();
+    return mem.data;
+  } finally {
+    enc.query.dispose();
+    if (enc.target !== enc.query) enc.target.dispose();
+  }
 }
 
 export function summarize(rows: ExperimentRow[], corpusSize: number): ExperimentSummaryRow[] {

@@ -4,39 +4,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, tf } from '../../src/tensor';
-import { Rng } from '../../src/util/rng';
-import type { Glove } from '../../src/data/glove';
-import type { TrainData } from '../../src/train/data';
+import { tinyTask } from './helpers';
 import { resolveConfig, type TrainConfigInput } from '../../src/train/config';
 import { encoderFactory } from '../../src/train/encoders';
 import { trainRetriever, candidateMask, type EncoderPair, type StepInfo } from '../../src/train/loop';
 import { readLog } from '../../src/train/log';
 import type { Encoder } from '../../src/encoders/types';
-
-/**
- * A tiny word-sense-like task: 40 words with random 8-d vectors; 90 passages of 5 words; each query
- * is 3 words of its passage plus 2 random ones. Small enough that a step takes milliseconds.
- */
-function tinyTask(seed = 3): { data: TrainData; glove: Glove } {
-  const rng = new Rng(seed);
-  const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
-  const dim = 8;
-  const matrix = new Float32Array(words.length * dim).map(() => rng.normal());
-  const glove: Glove = { words, index: new Map(words.map((w, i) => [w, i])), dim, matrix };
-  const pick = () => words[rng.int(words.length)];
-  const corpusTexts = Array.from({ length: 90 }, () => Array.from({ length: 5 }, pick).join(' '));
-  const split = (from: number, to: number) => {
-    const s = { queryIds: [] as string[], queryTexts: [] as string[], positives: [] as Int32Array[] };
-    for (let r = from; r < to; r++) {
-      const w = corpusTexts[r].split(' ');
-      s.queryIds.push(`q${r}`);
-      s.queryTexts.push([w[0], w[2], w[4], pick(), pick()].join(' '));
-      s.positives.push(Int32Array.from([r]));
-    }
-    return s;
-  };
-  return { data: { corpusIds: corpusTexts.map((_, i) => `d${i}`), corpusTexts, splits: { train: split(0, 60), dev: split(60, 80), test: split(80, 90) } }, glove };
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-train-'));
 
