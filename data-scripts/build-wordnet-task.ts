@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const seed = flag('--seed') !== undefined ? Number(flag('--seed')) : 13;
   const t0 = Date.now();
   const m = await buildWordnetTask({ outDir, maskLemmas, seed, progress: progressBar() });
-  console.log(`built ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${JSON.stringify(m.counts)}`);
+  console.log(`built ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${JSON.stringify({ counts: m.counts, splitSynsets: m.extra.splitSynsets })}`);
   console.log(formatTaskStats(await taskStats(outDir)));
 }
 

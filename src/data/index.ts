@@ -66,3 +66,36 @@ export { applyDrift, driftStats, makeDrift, makeSyntheticData, nearestTargets, n
 export type { DriftKind, DriftMap, DriftOptions, DriftStats, LinearDrift, MlpDrift, NoDrift, RotationDrift, SyntheticData, SyntheticOptions } from './synthetic';
 
 // --- WordNet default task (wordnet.ts) and GloVe vectors (glove.ts): exports added by their author ---
+export {
+  WORDNET_POS,
+  WORDNET_TASK_VERSION,
+  buildWordnetTask,
+  defaultTask,
+  ensureDefaultTask,
+  formatTaskStats,
+  inflectionsOf,
+  lemmaMasker,
+  maskLemmasIn,
+  parseSynsetLine,
+  readWordnetSynsets,
+  splitGloss,
+  splitOf,
+  taskStats,
+  wordnetDictDir,
+  wordnetLicenseFile,
+} from './wordnet';
+export type { BuildWordnetTaskOptions, EnsureDefaultTaskOptions, Split, Synset, TaskStats, WordnetPos, WordnetTaskExtra, WordnetTaskManifest } from './wordnet';
+export {
+  GLOVE_FORMAT,
+  GLOVE_FORMAT_VERSION,
+  convertGlove,
+  defaultGloveDir,
+  gloveCacheExists,
+  gloveVector,
+  loadGlove,
+  readGloveDir,
+  readGloveHeader,
+  writeGloveDir,
+  winkGloveJsonPath,
+} from './glove';
+export type { Glove, GloveHeader } from './glove';
