@@ -82,6 +82,9 @@ export interface GloveBagOptions {
   seed?: number;
 }
 
+/** Texts whose token ids an encoder remembers (about 100 bytes each): a 1M-passage corpus fits. */
+const MAX_MEMO_TEXTS = 2_000_000;
+
 /** Clitics that GloVe 6B splits off but the packaged vocabulary lacks: looked up as these words instead. */
 const CLITIC_ALIASES: Record<string, string> = { "n't": 'not', "'re": 'are', "'ll": 'will', "'ve": 'have', "'m": 'am' };
 
@@ -106,6 +109,11 @@ export class GloveBagEncoder implements Encoder {
   private readonly cfg: GloveBagConfig;
   private readonly weights: Weights;
   private disposed = false;
+  /**
+   * Token ids per text, remembered: training re-encodes the same corpus texts many times (cache,
+   * refreshes, oracle, evaluation), and tokenizing is most of a GloVe bag's encode time.
+   */
+  private readonly idMemo = new Map<string, Int32Array>();
 
   /** Low-level constructor: prefer `createGloveBagEncoder` or `loadGloveBagEncoder`. Takes ownership of the tensors. */
   constructor(cfg: GloveBagConfig, vocab: string[], weights: Weights) {
@@ -132,29 +140,42 @@ export class GloveBagEncoder implements Encoder {
     return ids;
   }
 
+  private memoTokenIds(text: string): Int32Array {
+    let ids = this.idMemo.get(text);
+    if (!ids) {
+      ids = Int32Array.from(this.tokenIds(text));
+      if (this.idMemo.size >= MAX_MEMO_TEXTS) this.idMemo.clear();
+      this.idMemo.set(text, ids);
+    }
+    return ids;
+  }
+
   encode(texts: string[], _opts: { training?: boolean } = {}): tf.Tensor2D {
     if (this.disposed) throw new Error('glove-bag encoder used after dispose()');
     const n = texts.length;
-    const idLists = texts.map((t) => this.tokenIds(t));
-    const L = idLists.reduce((m, l) => Math.max(m, l.length), 1);
-    const ids = new Int32Array(n * L);
-    const tw = new Float32Array(n * L);
-    const inv = new Float32Array(n);
+    const idLists = texts.map((t) => this.memoTokenIds(t));
+    // ragged batch: only real tokens are gathered (a padded [n, maxLen] batch wastes ~5x on WordNet)
+    let total = 0;
+    for (const l of idLists) total += l.length;
+    const ids = new Int32Array(total);
+    const tw = new Float32Array(total);
+    const seg = new Int32Array(total);
+    let t = 0;
     for (let i = 0; i < n; i++) {
       const l = idLists[i];
-      for (let j = 0; j < l.length; j++) {
-        ids[i * L + j] = l[j];
-        tw[i * L + j] = this.weights.tokenWeights[l[j]];
+      const inv = l.length > 0 ? 1 / l.length : 0;
+      for (let j = 0; j < l.length; j++, t++) {
+        ids[t] = l[j];
+        tw[t] = this.weights.tokenWeights[l[j]] * inv;
+        seg[t] = i;
       }
-      inv[i] = l.length > 0 ? 1 / l.length : 0;
     }
     const W = this.weights;
     const cfg = this.cfg;
     return tf.tidy(() => {
-      const idT = tf.tensor2d(ids, [n, L], 'int32');
-      const wT = tf.tensor3d(tw, [n, L, 1]);
-      const emb = tf.gather(W.table, idT); // [n, L, e]
-      let x = tf.sum(tf.mul(emb, wT), 1).mul(tf.tensor2d(inv, [n, 1])) as tf.Tensor2D;
+      const emb = tf.gather(W.table, tf.tensor1d(ids, 'int32')); // [T, e]
+      const weighted = tf.mul(emb, tf.tensor2d(tw, [total, 1]));
+      let x = tf.unsortedSegmentSum(weighted, tf.tensor1d(seg, 'int32'), n) as tf.Tensor2D;
       if (cfg.projection === 'linear') {
         x = tf.add(tf.matMul(x, W.w!), W.b!) as tf.Tensor2D;
       } else if (cfg.projection === 'residual-mlp') {
