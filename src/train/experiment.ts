@@ -18,7 +18,33 @@ import { encodeFnOf } from '../encoders/types';
 import type { Glove } from '../data/glove';
 import { parseStrategy } from './strategy';
 
-export const DEFAULT_STRATEGIES = ['in-batch', 'stale', 'refresh:100', 'refresh-on-use', 'corrector', 'oracle'];
+/** The strategies `npm start` compares; refresh:R refreshes about 3 times over the run. */
+export function defaultStrategies(steps: number): string[] {
+  return ['in-batch', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
+}
+
+export type Variant = { label: string; strategy: string; config: TrainConfigInput };
+
+/**
+ * Sweeps beyond the strategy table:
+ * - `cost`: refresh:R for R = T/2, T/4, T/8, T/16 and correctors of growing capacity (linear, MLP
+ *   widths 64 / 256 / 1024): the accuracy-versus-re-embedding-cost curve the paper's 4–80x is about;
+ * - `drift`: stale, corrector and refresh:T/4 at encoder learning rates ×0.25, ×1, ×4: how fast the
+ *   cache goes stale decides whether a corrector can follow it.
+ */
+export function sweepVariants(kind: 'cost' | 'drift', steps: number, lr: number): Variant[] {
+  if (kind === 'cost') {
+    return [
+      ...[2, 4, 8, 16].map((k) => Math.max(1, Math.ceil(steps / k))).map((R) => ({ label: `refresh:${R}`, strategy: `refresh:${R}`, config: {} })),
+      { label: 'corrector[linear]', strategy: 'corrector', config: { corrector: { kind: 'linear' as const } } },
+      ...[64, 256, 1024].map((w) => ({ label: `corrector[mlp w=${w}]`, strategy: 'corrector', config: { corrector: { kind: 'mlp' as const, width: w } } })),
+    ];
+  }
+  const R = Math.max(1, Math.ceil(steps / 4));
+  return [0.25, 1, 4].flatMap((f) =>
+    ['stale', 'corrector', `refresh:${R}`].map((strategy) => ({ label: `${strategy}[lr=${+(lr * f).toPrecision(3)}]`, strategy, config: { lr: lr * f } })),
+  );
+}
 
 export interface ExperimentOptions {
   /** Experiment name: runs/<name>/ and results/<name>/. */
@@ -30,7 +56,7 @@ export interface ExperimentOptions {
   /** Overrides applied to every run's config (steps, batch size, lr, corrector, ...). */
   base: TrainConfigInput;
   /** Per-strategy overrides, e.g. a corrector size for a sweep point: label → config. */
-  variants?: { label: string; strategy: string; config: TrainConfigInput }[];
+  variants?: Variant[];
   runsDir?: string;
   resultsDir?: string;
   /** Recompute finished runs instead of reusing them. */
@@ -83,10 +109,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   const resultsDir = path.join(o.resultsDir ?? 'results', o.name);
   const log = o.log ?? (() => {});
   const data = o.data ?? (await loadTrainData(o.dataset, ['train', 'dev', 'test'], { signal: o.signal }));
-  const runs = [
-    ...o.strategies.map((s) => ({ label: parseStrategy(s).label, strategy: s, config: {} as TrainConfigInput })),
-    ...(o.variants ?? []),
-  ];
+  const runs: Variant[] = [];
+  for (const v of [...o.strategies.map((s) => ({ label: parseStrategy(s).label, strategy: s, config: {} as TrainConfigInput })), ...(o.variants ?? [])]) {
+    if (!runs.some((r) => r.label === v.label)) runs.push(v); // a sweep point equal to a table row runs once
+  }
   const rows: ExperimentRow[] = [];
   const initialCaches = new Map<number, Float32Array>();
   for (const seed of o.seeds) {

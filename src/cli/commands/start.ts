@@ -1,7 +1,8 @@
 import type { Command } from '../command';
 import { InputError } from '../../util/errors';
 import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
-import { runExperiment, formatTable, DEFAULT_STRATEGIES } from '../../train/experiment';
+import { runExperiment, formatTable, defaultStrategies, sweepVariants } from '../../train/experiment';
+import { DEFAULT_TRAIN_CONFIG } from '../../train/config';
 import { TRAIN_FLAGS, trainConfigFromFlags } from './train';
 
 /** Settings of `--quick`: about two minutes on 2 CPU cores. */
@@ -11,7 +12,8 @@ export const startCommand: Command = {
   name: 'start',
   summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost',
   flags: {
-    strategies: { type: 'list', help: 'strategies to compare', default: DEFAULT_STRATEGIES },
+    strategies: { type: 'list', help: 'strategies to compare (default: in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle)' },
+    sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates)', default: 'none', choices: ['none', 'cost', 'drift', 'all'] },
     seeds: { type: 'list', help: 'seeds (several give a spread)', default: ['1'] },
     quick: { type: 'boolean', help: 'a short pass (about 2 minutes)', default: false },
     name: { type: 'string', help: 'experiment name: runs/<name>/, results/<name>/', default: 'default' },
@@ -30,8 +32,15 @@ export const startCommand: Command = {
       if (!Number.isInteger(n)) throw new InputError(`--seeds: expected integers, got '${s}'`);
       return n;
     });
+    const steps = (base.steps ?? DEFAULT_TRAIN_CONFIG.steps) as number;
+    const lr = (base.lr ?? DEFAULT_TRAIN_CONFIG.lr) as number;
+    const sweep = String(o.sweep);
+    const variants = [
+      ...(sweep === 'cost' || sweep === 'all' ? sweepVariants('cost', steps, lr) : []),
+      ...(sweep === 'drift' || sweep === 'all' ? sweepVariants('drift', steps, lr) : []),
+    ];
     const { summary, files } = await runExperiment({
-      name, dataset, strategies: o.strategies as string[], seeds, base, fresh: !!o.fresh,
+      name, dataset, strategies: (o.strategies as string[] | undefined) ?? defaultStrategies(steps), variants, seeds, base, fresh: !!o.fresh,
       progress: ctx.progress, signal: ctx.signal, log: ctx.log,
     });
     ctx.out('');
