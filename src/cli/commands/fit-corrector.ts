@@ -1,0 +1,56 @@
+import type { Command } from '../command';
+import { ACTIVATIONS, CORRECTOR_KINDS } from '../../corrector/networks';
+import { fitCorrectorFromCaches } from '../../corrector/from-caches';
+
+export const fitCorrectorCommand: Command = {
+  name: 'fit-corrector',
+  summary: 'fit a corrector h(g′) ≈ g offline from a stale and a fresh cache of the same corpus',
+  usage: '--stale <cache dir> --fresh <cache dir> --out <dir> [options]',
+  flags: {
+    stale: { type: 'string', help: 'cache built by the earlier (stale) encoder', placeholder: 'dir', required: true },
+    fresh: { type: 'string', help: 'cache of the same corpus built by the current encoder', placeholder: 'dir', required: true },
+    out: { type: 'string', help: 'folder for corrector.json, its weights and fit-report.json', placeholder: 'dir', required: true },
+    kind: { type: 'string', help: 'corrector network', default: 'mlp', choices: CORRECTOR_KINDS },
+    depth: { type: 'int', help: 'mlp hidden layers', default: 1 },
+    width: { type: 'int', help: 'mlp hidden width (default: the embedding dim)' },
+    activation: { type: 'string', help: 'mlp activation', default: 'gelu', choices: ACTIVATIONS },
+    layerNorm: { type: 'boolean', help: 'LayerNorm on the mlp branch input', default: false },
+    normalizeOutput: { type: 'boolean', help: 'L2-normalise the corrected rows', default: false },
+    lr: { type: 'number', help: 'Adam learning rate', default: 1e-3 },
+    batchSize: { type: 'int', help: 'minibatch rows', default: 256 },
+    epochs: { type: 'int', help: 'most epochs', default: 100 },
+    patience: { type: 'int', help: 'stop after this many epochs without held-out improvement', default: 5 },
+    heldOut: { type: 'number', help: 'fraction of the pairs held out for early stopping', default: 0.1 },
+    maxRows: { type: 'int', help: 'use a random sample of this many rows (default: all)' },
+    seed: { type: 'int', help: 'seed of the split, order and initialisation', default: 0 },
+  },
+  async run(opts, ctx) {
+    await ctx.backend();
+    const { report, json } = await fitCorrectorFromCaches({
+      staleDir: opts.stale as string,
+      freshDir: opts.fresh as string,
+      outDir: opts.out as string,
+      maxRows: opts.maxRows as number | undefined,
+      corrector: {
+        kind: opts.kind as (typeof CORRECTOR_KINDS)[number],
+        depth: opts.depth as number,
+        width: opts.width as number | undefined,
+        activation: opts.activation as (typeof ACTIVATIONS)[number],
+        layerNorm: opts.layerNorm as boolean,
+        normalizeOutput: opts.normalizeOutput as boolean,
+      },
+      learningRate: opts.lr as number,
+      batchSize: opts.batchSize as number,
+      maxEpochs: opts.epochs as number,
+      patience: opts.patience as number,
+      heldOutFraction: opts.heldOut as number,
+      seed: opts.seed as number,
+      progress: ctx.progress,
+      signal: ctx.signal,
+    });
+    ctx.out(`pairs: ${json.trainRows} train, ${json.heldOutRows} held out (of ${json.totalRows} rows); corrector ${report.corrector.kind}, ${report.corrector.parameterCount()} parameters`);
+    ctx.out(`held-out mse ${report.heldOut.mse.toPrecision(4)} (mean L2 ${report.heldOut.meanL2.toPrecision(4)}) vs stale cache ${report.identity.mse.toPrecision(4)} (mean L2 ${report.identity.meanL2.toPrecision(4)}): ${(100 * report.relativeImprovement).toFixed(1)}% lower`);
+    ctx.out(`best epoch ${report.bestEpoch} of ${json.epochs.length - 1}${report.stoppedEarly ? ' (stopped early)' : ''}, ${report.seconds.toFixed(1)} s; wrote ${opts.out}/corrector.json and fit-report.json`);
+    report.corrector.dispose();
+  },
+};
