@@ -4,8 +4,8 @@
  *
  *   checkpoint/state.json      step, RNG state, data order position, ledger, elapsed seconds
  *   checkpoint/order.i32       the current epoch's query order
- *   checkpoint/weights.bin     encoder variables, then corrector variables, then both optimisers'
- *                              state, as float32 (names and sizes in weights.json)
+ *   checkpoint/weights.bin     encoder variables, corrector variables, and both Adam optimisers'
+ *                              moments, as float32 (names and sizes in weights.json)
  *   checkpoint/cache.f32, cache-at.i32   the cache, only when the strategy changed it
  *
  * Written into a temp folder that replaces the old checkpoint by rename, so a kill during a save
@@ -18,6 +18,8 @@ import { writeJsonAtomic } from '../util/atomic';
 import { InputError } from '../util/errors';
 import { MemoryEmbeddings } from '../cache/memory';
 import type { Corrector } from '../corrector/networks';
+import type { Adam, AdamState } from '../corrector/adam';
+import type { OnlineCorrectorTrainer } from '../corrector/fit';
 import type { LoopState, EncoderPair } from './loop';
 
 export const CHECKPOINT_VERSION = 1;
@@ -25,9 +27,14 @@ export const CHECKPOINT_VERSION = 1;
 interface Parts {
   state: LoopState;
   enc: EncoderPair;
-  encOpt: tf.Optimizer;
+  encOpt: Adam;
   corrector: Corrector | null;
-  corrOpt: tf.Optimizer | null;
+  corrOpt: OnlineCorrectorTrainer | null;
+}
+
+/** An Adam state without its arrays (they go to weights.bin as `<label>/m/<i>`, `<label>/v/<i>`). */
+function adamScalars(a: AdamState): Omit<AdamState, 'm' | 'v'> & { names: string[] } {
+  return { step: a.step, learningRate: a.learningRate, beta1: a.beta1, beta2: a.beta2, epsilon: a.epsilon, names: a.m.map((x) => x.name) };
 }
 
 function encoderVars(enc: EncoderPair): tf.Variable[] {
@@ -47,9 +54,12 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   const named: { name: string; shape: number[]; data: Float32Array }[] = [];
   encoderVars(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   p.corrector?.variables().forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
-  for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
-    if (!opt) continue;
-    for (const w of await opt.getWeights()) named.push({ name: `${label}/${w.name}`, shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync() as ArrayLike<number>) });
+  const encAdam = p.encOpt.getState();
+  const corr = p.corrOpt?.getState();
+  for (const [label, a] of [['encOpt', encAdam], ['corrOpt', corr?.optimizer]] as const) {
+    if (!a) continue;
+    a.m.forEach((x, i) => named.push({ name: `${label}/m/${i}`, shape: x.shape, data: x.values }));
+    a.v.forEach((x, i) => named.push({ name: `${label}/v/${i}`, shape: x.shape, data: x.values }));
   }
   const total = named.reduce((a, w) => a + w.data.length, 0);
   const buf = new Float32Array(total);
@@ -69,6 +79,8 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   writeJsonAtomic(path.join(tmp, 'state.json'), {
     version: CHECKPOINT_VERSION, step: s.step, rng: s.rng.getState(), orderPos: s.orderPos, epoch: s.epoch,
     cacheChanged: s.cacheChanged, hasCache: !!s.cache, ledger: s.ledger.getState(), elapsed: s.elapsed,
+    encOpt: adamScalars(encAdam),
+    corrOpt: corr ? { steps: corr.steps, loss: corr.loss, optimizer: adamScalars(corr.optimizer) } : null,
   });
   // swap: old → .old, tmp → dir, drop .old (a kill in between leaves .old, which load falls back to)
   const old = `${dir}.old`;
@@ -104,10 +116,18 @@ export async function loadCheckpoint(dir: string, p: Parts & { initialCache?: Fl
   };
   encoderVars(p.enc).forEach((v, i) => v.assign(tf.tensor(take(`encoder/${i}`, v.shape), v.shape)));
   p.corrector?.variables().forEach((v, i) => v.assign(tf.tensor(take(`corrector/${i}`, v.shape), v.shape)));
-  for (const [label, opt] of [['encOpt', p.encOpt], ['corrOpt', p.corrOpt]] as const) {
-    if (!opt) continue;
-    const ws = meta.filter((m) => m.name.startsWith(`${label}/`)).map((m) => ({ name: m.name.slice(label.length + 1), tensor: tf.tensor(byName.get(m.name)!.data.slice(), m.shape) }));
-    if (ws.length) await opt.setWeights(ws);
+  const adamState = (label: string, scalars: ReturnType<typeof adamScalars>): AdamState => {
+    const arrays = (kind: 'm' | 'v') => scalars.names.map((name, i) => {
+      const w = byName.get(`${label}/${kind}/${i}`);
+      if (!w) throw new InputError(`${at}: checkpoint lacks optimiser state '${label}/${kind}/${i}'`);
+      return { name, shape: w.shape, values: Float32Array.from(w.data) };
+    });
+    return { step: scalars.step, learningRate: scalars.learningRate, beta1: scalars.beta1, beta2: scalars.beta2, epsilon: scalars.epsilon, m: arrays('m'), v: arrays('v') };
+  };
+  p.encOpt.setState(adamState('encOpt', st.encOpt));
+  if (p.corrOpt) {
+    if (!st.corrOpt) throw new InputError(`${at}: checkpoint has no corrector optimiser state (was the strategy changed?)`);
+    p.corrOpt.setState({ steps: st.corrOpt.steps, loss: st.corrOpt.loss, optimizer: adamState('corrOpt', st.corrOpt.optimizer) });
   }
   const s = p.state;
   s.step = st.step;

@@ -29,6 +29,8 @@ export interface CorrectorOptions {
   warmupSteps: number;
   /** Extra uniformly sampled targets encoded fresh each step only to train h (counted in the ledger). */
   extraUniform: number;
+  /** With a softmax loss: weight of an added drift MSE over all pairs (the extra uniform ones included). */
+  mseWeight: number;
 }
 
 export interface TrainConfig {
@@ -93,7 +95,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   beta: 20,
   lr: 2e-3,
   encoder: { kind: 'glove-bag', pooling: 'idf', projection: 'linear', normalize: true, trainEmbeddings: true, shared: false },
-  corrector: { kind: 'mlp', depth: 1, width: 256, activation: 'relu', layerNorm: false, loss: 'mse', lr: 1e-3, warmupSteps: 0, extraUniform: 0 },
+  corrector: { kind: 'mlp', depth: 1, width: 256, activation: 'relu', layerNorm: false, loss: 'mse', lr: 1e-3, warmupSteps: 0, extraUniform: 0, mseWeight: 0 },
   logEvery: 25,
   evalEvery: 0,
   evalQueries: 1000,

@@ -27,7 +27,9 @@ import type { Encoder } from '../encoders/types';
 import { MemoryEmbeddings, gatherRows } from '../cache/memory';
 import { exactSearch } from '../search/exact';
 import { buildCorrector, type Corrector } from '../corrector/networks';
-import { correctorLoss, softmaxCeFromLogits } from '../corrector/losses';
+import { softmaxCeFromLogits } from '../corrector/losses';
+import { Adam } from '../corrector/adam';
+import { OnlineCorrectorTrainer } from '../corrector/fit';
 import { Rng } from '../util/rng';
 import { AbortedError, InputError } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
@@ -135,11 +137,14 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
   const dim = enc.target.dim;
   const N = data.corpusTexts.length;
   const avgTokens = data.corpusTexts.slice(0, 2000).reduce((a, t) => a + t.split(/\s+/).length, 0) / Math.min(N, 2000);
-  const encOpt = tf.train.adam(cfg.lr);
+  const encVars = encoderVariables(enc);
+  const encOpt = new Adam(encVars, { learningRate: cfg.lr });
   const corrector: Corrector | null = strategy.corrector
     ? buildCorrector({ kind: cfg.corrector.kind, dim, depth: cfg.corrector.depth, width: cfg.corrector.width, activation: cfg.corrector.activation, layerNorm: cfg.corrector.layerNorm, normalizeOutput: enc.target.normalized, seed: cfg.seed })
     : null;
-  const corrOpt = corrector ? tf.train.adam(cfg.corrector.lr) : null;
+  const corrOpt = corrector
+    ? new OnlineCorrectorTrainer(corrector, { learningRate: cfg.corrector.lr, loss: cfg.corrector.loss, beta: cfg.beta, mseWeight: cfg.corrector.mseWeight })
+    : null;
   const log = new RunLog(path.join(opts.runDir, 'log.jsonl'));
 
   const state: LoopState = {
@@ -208,7 +213,6 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
   let stopped = false;
   let lastLoss = NaN;
   let lastCorrLoss = NaN;
-  const encVars = encoderVariables(enc);
 
   while (state.step < cfg.steps) {
     if (opts.signal?.aborted || (opts.stopAfterStep !== undefined && state.step >= opts.stopAfterStep)) {
@@ -274,18 +278,20 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
     } else {
       let keptFresh: tf.Tensor2D | null = null;
       let keptQ: tf.Tensor2D | null = null;
-      const lossT = encOpt.minimize(() => {
-        const q = enc.query.encode(queryTexts, { training: true });
-        const parts = [targetEncode('positives', posTexts, true)];
-        if (negTexts.length) parts.push(targetEncode('negatives', negTexts, true));
-        const t = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor2D);
-        keptFresh = tf.keep(t.clone());
-        keptQ = tf.keep(q.clone());
-        const logits = tf.mul(tf.matMul(q, t, false, true), cfg.beta) as tf.Tensor2D;
-        return softmaxCeFromLogits(logits, labelsT, maskT);
-      }, true, encVars);
-      lastLoss = (await lossT!.data())[0];
-      lossT!.dispose();
+      lastLoss = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const q = enc.query.encode(queryTexts, { training: true });
+          const parts = [targetEncode('positives', posTexts, true)];
+          if (negTexts.length) parts.push(targetEncode('negatives', negTexts, true));
+          const t = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor2D);
+          keptFresh = tf.keep(t.clone());
+          keptQ = tf.keep(q.clone());
+          const logits = tf.mul(tf.matMul(q, t, false, true), cfg.beta) as tf.Tensor2D;
+          return softmaxCeFromLogits(logits, labelsT, maskT);
+        }, encVars);
+        encOpt.apply(encVars.map((v) => grads[v.name]));
+        return value.dataSync()[0];
+      });
       fresh = keptFresh!;
       queriesForCorrector = keptQ!;
     }
@@ -302,17 +308,10 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
       }
       const stale = tf.tensor2d(gatherRows(state.cache, pairRows), [pairRows.length, dim]);
       const candidates = tf.tidy(() => tf.tile(tf.range(0, cols.length, 1, 'int32').expandDims(0), [batch.length, 1]) as tf.Tensor2D);
-      const corrLossT = corrOpt.minimize(() => {
-        const corrected = corrector.apply(stale);
-        if (cfg.corrector.loss === 'mse') return correctorLoss('mse', { corrected, fresh: freshAll });
-        return correctorLoss(cfg.corrector.loss, {
-          corrected: corrected.slice([0, 0], [cols.length, dim]), fresh: freshAll.slice([0, 0], [cols.length, dim]),
-          queries: queriesForCorrector, candidates, positives: labels, mask: maskT, beta: cfg.beta,
-        });
-      }, true, corrector.variables());
-      lastCorrLoss = (await corrLossT!.data())[0];
+      // softmax losses score each query's candidate columns; extra uniform rows (after them) train h through mseWeight
+      lastCorrLoss = corrOpt.step(stale, freshAll, { queries: queriesForCorrector, candidates, positives: labels, mask: maskT });
       state.ledger.recordCorrector('train', pairRows.length, corrector.flopsPerRow());
-      tf.dispose([corrLossT!, stale, candidates]);
+      tf.dispose([stale, candidates]);
       if (freshAll !== fresh) freshAll.dispose();
     }
 
