@@ -26,6 +26,7 @@ import { tf } from '../tensor';
 import type { Encoder } from '../encoders/types';
 import { MemoryEmbeddings, gatherRows } from '../cache/memory';
 import { exactSearch } from '../search/exact';
+import { buildAnnIndex, candidatePoolSearch, type AnnIndex } from '../search/ann';
 import { buildCorrector, type Corrector } from '../corrector/networks';
 import { softmaxCeFromLogits } from '../corrector/losses';
 import { Adam } from '../corrector/adam';
@@ -209,6 +210,15 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
     log.append({ step: state.step, strategy: strategy.label, ...extra, ...probe, cost: state.ledger.summary(), seconds: state.elapsed + (Date.now() - stepClock) / 1000 });
   };
 
+  // pool 'ann': candidates from an HNSW index on the cache, re-scored exactly (with h) — rebuilt on
+  // every full refresh; refresh-on-use rows are re-scored from their new values but found by their old
+  // ones. Built with one thread so a resumed run finds the same pools.
+  let annIndex: AnnIndex | null = null;
+  const rebuildAnn = async () => {
+    if (cfg.pool === 'ann' && state.cache && !strategy.oracle) annIndex = await buildAnnIndex({ source: state.cache, threads: 1 });
+  };
+  await rebuildAnn();
+
   let stepClock = Date.now();
   let stopped = false;
   let lastLoss = NaN;
@@ -227,6 +237,7 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
       const fresh = await encodeAll((t) => targetEncode('refresh', t), data.corpusTexts, dim);
       state.cache.refresh(Int32Array.from({ length: N }, (_, i) => i), fresh, step);
       state.cacheChanged = true;
+      await rebuildAnn();
     }
     let source = state.cache;
     if (strategy.oracle) source = new MemoryEmbeddings(await encodeAll((t) => targetEncode('oracle', t), data.corpusTexts, dim), dim, { step });
@@ -239,12 +250,16 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
     if (source && cfg.negatives > 0) {
       const qSel = enc.query.encode(queryTexts);
       const transform = corrector && !strategy.oracle ? (b: tf.Tensor2D) => corrector.apply(b) : undefined;
-      if (transform) state.ledger.recordCorrector('apply', source.rows, corrector!.flopsPerRow());
-      const res = await exactSearch({
+      // with a pool, h is applied to the union of the batch's pools: at most batch × poolSize rows
+      if (transform) state.ledger.recordCorrector('apply', annIndex ? Math.min(source.rows, batch.length * cfg.poolSize) : source.rows, corrector!.flopsPerRow());
+      const common = {
         source, queries: qSel, k: cfg.negatives, transform, blockRows: cfg.blockRows,
         exclude: batch.map((qi) => train.positives[qi]),
         sample: cfg.selection === 'gumbel' ? { beta: cfg.beta, seed: state.rng } : undefined,
-      });
+      };
+      const res = annIndex && source === state.cache
+        ? await candidatePoolSearch({ ...common, index: annIndex, poolSize: Math.max(cfg.poolSize, cfg.negatives), threads: 1 })
+        : await exactSearch(common);
       qSel.dispose();
       negRows = batch.map((_, i) => Array.from(res.indices.subarray(i * res.k, (i + 1) * res.k)).filter((r) => r >= 0));
     }

@@ -61,10 +61,10 @@ test('the ledger counts exactly the target-encoder calls made, by kind', async (
   }
 });
 
-test('gold positives are never selected as negatives (top-k and Gumbel)', async () => {
+test('gold positives are never selected as negatives (top-k and Gumbel, exact and ANN pools)', async () => {
   const { data, glove } = tinyTask();
-  for (const selection of ['topk', 'gumbel'] as const) {
-    const cfg = config({ strategy: 'corrector', selection, negatives: 10, steps: 15 });
+  for (const [selection, pool] of [['topk', 'exact'], ['gumbel', 'exact'], ['topk', 'ann'], ['gumbel', 'ann']] as const) {
+    const cfg = config({ strategy: 'corrector', selection, pool, poolSize: 20, negatives: 10, steps: 15 });
     let seen = 0;
     await trainRetriever({
       config: cfg, data, runDir: tmp(), makeEncoders: encoderFactory(cfg.encoder, data, 1, glove),

@@ -17,6 +17,8 @@ export const TRAIN_FLAGS: Flags = {
   batchSize: { type: 'int', help: 'queries per step', default: d.batchSize },
   negatives: { type: 'int', help: 'hard negatives per query from the cache', default: d.negatives },
   selection: { type: 'string', help: 'how negatives are picked from the (corrected) logits', default: d.selection, choices: ['topk', 'gumbel'] },
+  pool: { type: 'string', help: 'score the whole cache exactly, or an HNSW candidate pool re-scored exactly', default: d.pool, choices: ['exact', 'ann'] },
+  poolSize: { type: 'int', help: 'candidates per query from the ANN index (pool ann)', default: d.poolSize },
   beta: { type: 'number', help: 'inverse temperature β of the retrieval softmax', default: d.beta },
   lr: { type: 'number', help: 'encoder learning rate (how fast the cache goes stale)', default: d.lr },
   inBatchNegatives: { type: 'boolean', help: "add the other queries' targets as negatives", default: d.inBatchNegatives },
@@ -37,7 +39,7 @@ export const TRAIN_FLAGS: Flags = {
 export function trainConfigFromFlags(o: ParsedFlags): TrainConfigInput {
   return {
     steps: o.steps as number, batchSize: o.batchSize as number, negatives: o.negatives as number,
-    selection: o.selection as 'topk' | 'gumbel', beta: o.beta as number, lr: o.lr as number,
+    selection: o.selection as 'topk' | 'gumbel', pool: o.pool as 'exact' | 'ann', poolSize: o.poolSize as number, beta: o.beta as number, lr: o.lr as number,
     inBatchNegatives: o.inBatchNegatives as boolean, seed: o.seed as number, logEvery: o.logEvery as number,
     evalEvery: o.evalEvery as number, checkpointEvery: o.checkpointEvery as number,
     corrector: {
