@@ -1,5 +1,12 @@
 import type { Command } from '../command';
 import { backendCommand } from './backend';
+import { startCommand } from './start';
+import { trainCommand } from './train';
+import { evaluateCommand } from './evaluate';
+import { buildCacheCommand } from './build-cache';
+import { mergeCacheCommand } from './merge-cache';
+import { cacheInfoCommand } from './cache-info';
+import { fitCorrectorCommand } from './fit-corrector';
 
 /** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [backendCommand];
+export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, fitCorrectorCommand];
