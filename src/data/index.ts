@@ -99,3 +99,12 @@ export {
   winkGloveJsonPath,
 } from './glove';
 export type { Glove, GloveHeader } from './glove';
+
+// --- External datasets: download, safe extraction, converters, subsampling ---
+export { download, downloadSource, hashFile, verifyFile, partPathOf, extractDirOf, ChecksumError } from './download';
+export type { DataSource, RemoteFile, DownloadOptions, DownloadResult } from './download';
+export { extractArchive, UnsafeArchiveError, safeEntryPath, archiveFormatOf } from './extract';
+export * from './convert';
+export { subsampleDataset } from './subsample';
+export type { SubsampleOptions, SubsampleResult } from './subsample';
+export { DATA_SOURCES, NQ_SOURCE, MSMARCO_SOURCE, BEIR_SOURCES, sourceByName } from './sources';

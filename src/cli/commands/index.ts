@@ -7,6 +7,7 @@ import { buildCacheCommand } from './build-cache';
 import { mergeCacheCommand } from './merge-cache';
 import { cacheInfoCommand } from './cache-info';
 import { fitCorrectorCommand } from './fit-corrector';
+import { dataCommand } from './data';
 
 /** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, fitCorrectorCommand];
+export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, fitCorrectorCommand, dataCommand];
