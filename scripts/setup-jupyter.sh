@@ -9,7 +9,10 @@
 #   3. tslab's own kernelspecs (tslab, jslab) registered into that venv;
 #   4. the project kernelspec `freshcache` ("TypeScript (freshcache)") into the venv: it starts tslab
 #      in the repository root, so notebooks in notebooks/ import `./src/...` (tslab compiles cells
-#      with rootDir = the kernel's working folder; see environment.md).
+#      with rootDir = the kernel's working folder), under `node --require tsx/cjs` so folder imports
+#      (`./src/report` -> src/report/index.ts) resolve at run time (tslab's own loader only finds
+#      `<path>.ts` files); see environment.md;
+#   5. `jupyter trust` on notebooks/*.ipynb, so saved figure outputs draw when a notebook is opened.
 # Environment: PYTHON (default python3) picks the interpreter for the venv; JUPYTER_VENV (default
 # .venv-jupyter) the venv folder.
 set -euo pipefail
@@ -27,9 +30,10 @@ say() { echo "setup-jupyter: $*" >&2; }
 if [ ! -x "$VENV/bin/jupyter-lab" ] || [ ! -x "$VENV/bin/jupyter-nbconvert" ]; then
   say "creating $VENV with JupyterLab (pip)"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 0 jupyterlab
+  # (the local mirror's index prints "Location ... is ignored" warnings; they are harmless)
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 0 jupyterlab 2> >(grep -v "is ignored: it is neither" >&2)
 else
-  say "JupyterLab already in $VENV ($("$VENV/bin/jupyter-lab" --version))"
+  say "JupyterLab already in $VENV"
 fi
 
 # 2. tslab (global: a local copy would shadow node_modules/.bin/tsc with tslab's TypeScript 5.0).
@@ -38,6 +42,8 @@ if ! command -v tslab >/dev/null 2>&1; then
   npm install -g --no-fund --no-audit "tslab@$TSLAB_VERSION" >&2
 fi
 TSLAB="$(command -v tslab)"
+TSLAB_JS="$(readlink -f "$TSLAB")"
+NODE="$(command -v node)"
 
 # 3. tslab's own kernelspecs into the venv (harmless if they exist).
 KERNELS="$VENV/share/jupyter/kernels"
@@ -49,12 +55,15 @@ fi
 # 4. The project kernelspec, with this checkout's absolute root and tslab's absolute path.
 SPEC_DIR="$KERNELS/freshcache"
 mkdir -p "$SPEC_DIR"
-"$VENV/bin/python" - "$ROOT" "$TSLAB" "$SPEC_DIR" "$ROOT/scripts/kernel" <<'PY'
+"$VENV/bin/python" - "$ROOT" "$TSLAB_JS" "$SPEC_DIR" "$ROOT/scripts/kernel" "$NODE" <<'PY'
 import json, os, shlex, shutil, sys
-root, tslab, spec_dir, template_dir = sys.argv[1:5]
+root, tslab, spec_dir, template_dir, node = sys.argv[1:6]
 with open(os.path.join(template_dir, "kernel.json")) as f:
     spec = json.load(f)
-cmd = "cd %s && exec %s kernel --config-path \"$0\"" % (shlex.quote(root), shlex.quote(tslab))
+# tslab runs under node with tsx's CommonJS hook, so `./src/report` (a folder with index.ts) and
+# every import inside src/ resolve at run time; tslab still type-checks each cell and what it
+# imports with its TypeScript 5.0.
+cmd = "cd %s && exec %s --require tsx/cjs %s kernel --config-path \"$0\"" % (shlex.quote(root), shlex.quote(node), shlex.quote(tslab))
 spec["argv"] = ["sh", "-c", cmd, "{connection_file}"]
 spec.setdefault("env", {})["FRESHCACHE_ROOT"] = root
 text = json.dumps(spec, indent=2) + "\n"
@@ -70,4 +79,11 @@ for name in os.listdir(template_dir):
         shutil.copyfile(os.path.join(template_dir, name), os.path.join(spec_dir, name))
 PY
 say "kernel 'freshcache' -> $SPEC_DIR (root $ROOT)"
+
+# 5. Trust the saved notebooks on this machine, so their saved plotly outputs run when opened.
+shopt -s nullglob
+NOTEBOOKS=("$ROOT"/notebooks/*.ipynb)
+if [ ${#NOTEBOOKS[@]} -gt 0 ]; then
+  "$VENV/bin/jupyter" trust "${NOTEBOOKS[@]}" >/dev/null 2>&1 || say "warning: jupyter trust failed (saved figures show after re-running the cells)"
+fi
 say "done: start JupyterLab with  $VENV/bin/jupyter lab  and pick the kernel 'TypeScript (freshcache)'"

@@ -3,11 +3,13 @@ import { backendCommand } from './backend';
 import { startCommand } from './start';
 import { trainCommand } from './train';
 import { evaluateCommand } from './evaluate';
+import { plotCommand } from './plot';
 import { buildCacheCommand } from './build-cache';
 import { mergeCacheCommand } from './merge-cache';
 import { cacheInfoCommand } from './cache-info';
+import { searchCommand } from './search';
 import { fitCorrectorCommand } from './fit-corrector';
 import { dataCommand } from './data';
 
 /** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, fitCorrectorCommand, dataCommand];
+export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, dataCommand];

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { exportFigures, findChromium, formatFromPath, decodeDataUrl, linePlot, paretoPlot, figureHtml } from '../../src/report';
+import { CHROMIUM_ARGS } from '../../src/report/export';
+import { InputError } from '../../src/util/errors';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+test('formatFromPath and decodeDataUrl', () => {
+  assert.equal(formatFromPath('a/b.PNG'), 'png');
+  assert.equal(formatFromPath('b.svg'), 'svg');
+  assert.throws(() => formatFromPath('b.jpg'), InputError);
+  assert.equal(decodeDataUrl('data:image/svg+xml,%3Csvg%3E').toString(), '<svg>');
+  assert.deepEqual([...decodeDataUrl('data:image/png;base64,AAEC')], [0, 1, 2]);
+});
+
+test('a missing Chromium is a one-line InputError that says how to install it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-export-'));
+  try {
+    await assert.rejects(
+      exportFigures([{ spec: { data: [], layout: {} }, file: path.join(dir, 'x.png') }], { executablePath: path.join(dir, 'no-chromium') }),
+      (e: unknown) => e instanceof InputError && /apt-get install -y --no-install-recommends chromium/.test(e.message),
+    );
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exports PNG and SVG with one browser', async (t) => {
+  if (!findChromium()) {
+    t.skip('no Chromium at /usr/bin/chromium (apt-get install -y --no-install-recommends chromium)');
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-export-'));
+  try {
+    const line = linePlot({ title: 'Staleness over steps', x: { label: 'training step', unit: 'steps' }, y: { label: 'drift', unit: 'L2' }, series: [{ name: 'stale', x: [0, 1, 2], y: [0, 0.5, 0.7] }] });
+    const pareto = paretoPlot({ title: 'Accuracy vs cost', x: { label: 'cost', unit: 'passes', log: true }, y: { label: 'MRR@10' }, points: [{ strategy: 'corrector', x: 10, y: 0.3 }, { strategy: 'oracle', x: 1000, y: 0.35 }] });
+    const png = path.join(dir, 'sub', 'line.png');
+    const svg = path.join(dir, 'pareto.svg');
+    const written = await exportFigures([{ spec: line, file: png, width: 600, height: 400 }, { spec: pareto, file: svg }], { scale: 1 });
+    assert.deepEqual(written.map((w) => w.file), [png, svg]);
+    const pngBytes = fs.readFileSync(png);
+    assert.deepEqual(pngBytes.subarray(0, 8), PNG_SIGNATURE);
+    assert.ok(pngBytes.length > 5000, `png only ${pngBytes.length} bytes`);
+    assert.equal(pngBytes.readUInt32BE(16), 600); // IHDR width at scale 1
+    assert.equal(pngBytes.readUInt32BE(20), 400);
+    const svgText = fs.readFileSync(svg, 'utf8');
+    assert.ok(svgText.startsWith('<svg'));
+    assert.ok(svgText.includes('Accuracy vs cost'));
+    assert.ok(svgText.includes('cost (passes)'));
+    assert.ok(svgText.includes('corrector'));
+    // no temp files left behind
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['pareto.svg', 'sub']);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'sub')), ['line.png']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('figure HTML with the inlined bundle draws under an AMD loader (require.js) and restores define', async (t) => {
+  const exe = findChromium();
+  if (!exe) {
+    t.skip('no Chromium at /usr/bin/chromium (apt-get install -y --no-install-recommends chromium)');
+    return;
+  }
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    const spec = linePlot({ title: 'AMD check', x: { label: 'step' }, y: { label: 'loss' }, series: [{ name: 'stale', x: [0, 1], y: [1, 0] }] });
+    // A stand-in for require.js: a global define with .amd that records what it was given.
+    const amd = `<script>window.amdCalls = 0; window.define = function () { window.amdCalls++; }; window.define.amd = {};</script>`;
+    await page.setContent(`<!doctype html><html><body>${amd}${figureHtml(spec, { id: 'f', includeBundle: true })}</body></html>`);
+    await page.waitForSelector('#f .main-svg', { timeout: 15000 });
+    const r = await page.evaluate(`({ plotly: typeof window.Plotly, amdCalls: window.amdCalls, defineRestored: typeof window.define === 'function' && !!window.define.amd, title: document.querySelector('#f .gtitle').textContent })`);
+    assert.deepEqual(r, { plotly: 'object', amdCalls: 0, defineRestored: true, title: 'AMD check' });
+  } finally {
+    await browser.close();
+  }
+});
