@@ -9,3 +9,4 @@ export * from './table';
 export * from './display';
 export { plotlyBundle, plotlyBundleSource, type PlotlyBundle } from './bundle';
 export { exportFigures, exportFigure, findChromium, formatFromPath, chromiumMissingMessage, decodeDataUrl, type ExportItem, type ExportOptions, type ImageFormat } from './export';
+export * from './experiment-figures';

@@ -17,6 +17,7 @@ import { buildCache, openCache, readManifest, MemoryEmbeddings, MANIFEST_FILE } 
 import { encodeFnOf } from '../encoders/types';
 import type { Glove } from '../data/glove';
 import { parseStrategy } from './strategy';
+import { readLog, type LogRecord } from './log';
 
 /** The strategies `npm start` compares; refresh:R refreshes about 3 times over the run. */
 export function defaultStrategies(steps: number): string[] {
@@ -177,6 +178,17 @@ async function initialCacheOnDisk(dir: string, data: TrainData, makeEncoders: ()
     enc.query.dispose();
     if (enc.target !== enc.query) enc.target.dispose();
   }
+}
+
+/** Each run's log, for figures: label → records (first seed). */
+export function experimentLogs(rows: ExperimentRow[], runsDir: string, name: string): { label: string; log: LogRecord[] }[] {
+  const out: { label: string; log: LogRecord[] }[] = [];
+  for (const r of rows) {
+    if (out.some((o) => o.label === r.label)) continue;
+    const file = path.join(runsDir, name, `${r.label.replace(/[^\w.-]+/g, '_')}-s${r.seed}`, 'log.jsonl');
+    if (fs.existsSync(file)) out.push({ label: r.label, log: readLog(file) });
+  }
+  return out;
 }
 
 export function summarize(rows: ExperimentRow[], corpusSize: number): ExperimentSummaryRow[] {

@@ -1,7 +1,12 @@
 import type { Command } from '../command';
 import { InputError } from '../../util/errors';
 import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
-import { runExperiment, formatTable, defaultStrategies, sweepVariants } from '../../train/experiment';
+import * as path from 'path';
+import { runExperiment, formatTable, defaultStrategies, sweepVariants, experimentLogs, type ExperimentSummaryRow } from '../../train/experiment';
+import type { LogRecord } from '../../train/log';
+import type { CliContext } from '../command';
+import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findChromium, exportFigures, type FigureSpec } from '../../report';
+import { writeJsonAtomic } from '../../util/atomic';
 import { DEFAULT_TRAIN_CONFIG } from '../../train/config';
 import { TRAIN_FLAGS, trainConfigFromFlags } from './train';
 
@@ -39,7 +44,7 @@ export const startCommand: Command = {
       ...(sweep === 'cost' || sweep === 'all' ? sweepVariants('cost', steps, lr) : []),
       ...(sweep === 'drift' || sweep === 'all' ? sweepVariants('drift', steps, lr) : []),
     ];
-    const { summary, files } = await runExperiment({
+    const { summary, files, rows } = await runExperiment({
       name, dataset, strategies: (o.strategies as string[] | undefined) ?? defaultStrategies(steps), variants, seeds, base, fresh: !!o.fresh,
       progress: ctx.progress, signal: ctx.signal, log: ctx.log,
     });
@@ -47,5 +52,25 @@ export const startCommand: Command = {
     ctx.out(formatTable(summary));
     ctx.out('');
     ctx.out(`written: ${files.join(', ')}`);
+    await writeFigures(name, summary, experimentLogs(rows, 'runs', name), ctx);
   },
 };
+
+/** Writes the experiment's figures as JSON specs and, when Chromium is installed, as PNG. */
+async function writeFigures(name: string, summary: ExperimentSummaryRow[], logs: { label: string; log: LogRecord[] }[], ctx: CliContext): Promise<void> {
+  const dir = path.join('results', name);
+  const figures: { file: string; spec: FigureSpec }[] = [
+    { file: 'accuracy-vs-cost', spec: accuracyVsCostFigure(summary) },
+    { file: 'staleness', spec: probeOverStepsFigure(logs, 'staleness', { title: 'How far the cache drifts', label: 'mean ‖g_t(y) − g′(y)‖', unit: 'L2' }) },
+    { file: 'topk-overlap', spec: probeOverStepsFigure(logs, 'overlapCorrected', { title: 'Negatives the cache would pick that the fresh encoder also picks', label: 'top-10 overlap with fresh (corrected where a corrector runs)', unit: 'fraction' }) },
+  ];
+  const corrector = logs.find((l) => l.label.startsWith('corrector'));
+  if (corrector) figures.push({ file: 'corrector-error', spec: correctorErrorFigure(corrector.label, corrector.log) });
+  for (const f of figures) writeJsonAtomic(path.join(dir, `${f.file}.json`), f.spec);
+  if (!findChromium()) {
+    ctx.log(`figures: wrote ${figures.length} plotly specs to ${dir}/*.json; PNG export needs Debian chromium (apt-get install chromium), then \`freshcache plot\``);
+    return;
+  }
+  const done = await exportFigures(figures.map((f) => ({ spec: f.spec, file: path.join(dir, `${f.file}.png`) })), { signal: ctx.signal });
+  ctx.out(`figures: ${done.map((d) => d.file).join(', ')}`);
+}
