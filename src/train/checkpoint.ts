@@ -22,7 +22,7 @@ import type { Adam, AdamState } from '../corrector/adam';
 import type { OnlineCorrectorTrainer } from '../corrector/fit';
 import type { LoopState, EncoderPair } from './loop';
 
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 interface Parts {
   state: LoopState;

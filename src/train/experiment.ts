@@ -130,7 +130,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
           continue;
         }
       }
-      if (o.fresh) fs.rmSync(runDir, { recursive: true, force: true });
+      const cfgFile = path.join(runDir, 'config.json');
+      const changed = fs.existsSync(cfgFile) && JSON.stringify(JSON.parse(fs.readFileSync(cfgFile, 'utf8'))) !== JSON.stringify(cfg);
+      if (changed) log(`${run.label} seed ${seed}: settings changed since ${runDir} was trained; starting it over`);
+      if (o.fresh || changed) fs.rmSync(runDir, { recursive: true, force: true });
       const makeEncoders = encoderFactory(cfg.encoder, data, seed, o.glove);
       // the never-refreshed cache g′ is the initial target encoder's, the same for every strategy of a seed
       let initialCache = initialCaches.get(seed);

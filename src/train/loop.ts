@@ -132,7 +132,11 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
   if (!train || train.queryIds.length === 0) throw new InputError(`${cfg.dataset}: split '${cfg.trainSplit}' has no queries with a relevant passage`);
   if (!data.splits[cfg.devSplit]) throw new InputError(`${cfg.dataset}: no '${cfg.devSplit}' split to evaluate on`);
   fs.mkdirSync(opts.runDir, { recursive: true });
-  writeJsonAtomic(path.join(opts.runDir, 'config.json'), cfg);
+  const configFile = path.join(opts.runDir, 'config.json');
+  if (opts.resume !== false && fs.existsSync(configFile) && JSON.stringify(JSON.parse(fs.readFileSync(configFile, 'utf8'))) !== JSON.stringify(cfg)) {
+    throw new InputError(`${opts.runDir}: holds a run with a different config.json; resume it with the same settings, or start over with a new name or --fresh`);
+  }
+  writeJsonAtomic(configFile, cfg);
 
   const enc = await opts.makeEncoders();
   const dim = enc.target.dim;
@@ -175,6 +179,8 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
     opts.progress?.({ stage: `${strategy.label}: resumed`, done: state.step, total: cfg.steps, unit: 'steps' });
   } else {
     log.truncateAfter(-1);
+    fs.rmSync(ckptDir, { recursive: true, force: true });
+    fs.rmSync(`${ckptDir}.old`, { recursive: true, force: true });
     if (strategy.usesCache && !strategy.oracle) {
       let initial = opts.initialCache;
       if (!initial) {

@@ -133,3 +133,15 @@ test('candidateMask: own positive and negatives always, others only in-batch, ne
   const m0 = candidateMask(relevant, [0, 1], [[3], []], [10, 11, 12, 13], false);
   assert.deepEqual(Array.from(m0), [1, 0, 0, 1, /**/ 0, 1, 0, 0]);
 });
+
+test('resuming a run folder with different settings is refused, not silently mixed', async () => {
+  const { data, glove } = tinyTask();
+  const dir = tmp();
+  const cfg = config({ strategy: 'stale' });
+  await trainRetriever({ config: cfg, data, runDir: dir, makeEncoders: encoderFactory(cfg.encoder, data, 1, glove), stopAfterStep: 4 });
+  const other = config({ strategy: 'stale', lr: 1e-3 });
+  await assert.rejects(
+    trainRetriever({ config: other, data, runDir: dir, makeEncoders: encoderFactory(other.encoder, data, 1, glove) }),
+    /holds a run with a different config\.json/,
+  );
+});
