@@ -9,7 +9,9 @@ import { mergeCacheCommand } from './merge-cache';
 import { cacheInfoCommand } from './cache-info';
 import { searchCommand } from './search';
 import { fitCorrectorCommand } from './fit-corrector';
+import { boundCommand } from './bound';
+import { syntheticCommand } from './synthetic';
 import { dataCommand } from './data';
 
 /** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, dataCommand];
+export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, boundCommand, syntheticCommand, dataCommand];
