@@ -85,7 +85,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   devSplit: 'dev',
   testSplit: 'test',
   strategy: 'corrector',
-  steps: 600,
+  steps: 400,
   batchSize: 64,
   negatives: 4,
   selection: 'topk',

@@ -227,6 +227,7 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
 
   let stepClock = Date.now();
   let stopped = false;
+  if (state.step === 0) await recordLog({}); // the start: staleness 0, the untrained encoders' probe
   let lastLoss = NaN;
   let lastCorrLoss = NaN;
 
