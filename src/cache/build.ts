@@ -21,7 +21,7 @@ import { InputError, throwIfAborted } from '../util/errors';
 import { AtomicWriter, removeStaleTemps, writeJsonAtomic } from '../util/atomic';
 import type { ProgressFn } from '../util/progress';
 import type { EncodeFn } from '../encoders/types';
-import { toFloat16 } from './f16';
+import { toFloat16 } from '../util/f16';
 import {
   BUILD_FILE,
   MANIFEST_FILE,

@@ -1,6 +1,6 @@
 /** The on-disk embedding cache: build, read, refresh, shard/merge, staleness probes. */
 export * from './types';
-export * from './f16';
+export * from '../util/f16';
 export { MemoryEmbeddings, gatherRows } from './memory';
 export { buildCache, saveEmbeddings, defaultTextOf, type BuildCacheOptions, type SaveEmbeddingsOptions, type CorpusDoc } from './build';
 export { mergeCache, type MergeCacheOptions } from './merge';

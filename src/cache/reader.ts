@@ -8,7 +8,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { InputError } from '../util/errors';
 import { readManifest } from './manifest';
-import { fromFloat16 } from './f16';
+import { fromFloat16 } from '../util/f16';
 import { checkRange } from './memory';
 import { bytesPerValue, type CacheManifest, type EmbeddingSource, type ShardEntry } from './types';
 

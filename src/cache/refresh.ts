@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { AtomicWriter, removeStaleTemps } from '../util/atomic';
-import { toFloat16 } from './f16';
+import { toFloat16 } from '../util/f16';
 import { MemoryEmbeddings, checkRefresh } from './memory';
 import { MANIFEST_FILE, SHARD_FILE_RE, dataFileName, embeddedAtFileName, readManifest, validateManifest, writeManifest } from './manifest';
 import { CacheReader, checkShardFiles } from './reader';

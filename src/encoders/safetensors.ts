@@ -4,6 +4,7 @@
  * then the raw little-endian tensor bytes. Float tensors (F32, F16, BF16, F64) and integer tensors
  * are read as Float32Array; writing supports F32, F16 and BF16.
  */
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../util/f16';
 import * as fs from 'fs';
 import * as os from 'os';
 import { InputError } from '../util/errors';
@@ -138,44 +139,14 @@ export function readSafetensors(file: string): { tensors: Map<string, FloatTenso
   }
 }
 
-/** IEEE half (binary16) bits → float. */
-export function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
+/** IEEE half (binary16) bits → float (exact); one implementation serves caches and safetensors. */
+export const f16ToF32 = float16BitsToFloat32;
+
+/** Float → IEEE half bits, rounding to nearest even (overflow → ±Infinity). */
+export const f32ToF16 = float32ToFloat16Bits;
 
 const f32Buf = new Float32Array(1);
 const u32Buf = new Uint32Array(f32Buf.buffer);
-
-/** Float → IEEE half bits, rounding to nearest even (overflow → ±Infinity). */
-export function f32ToF16(v: number): number {
-  f32Buf[0] = v;
-  const x = u32Buf[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h; // a carry into the exponent is the correct rounding (up to Infinity)
-}
 
 /** Float → bfloat16 bits (upper half of float32), rounding to nearest even. */
 export function f32ToBf16(v: number): number {

@@ -7,7 +7,7 @@ import { buildCache, saveEmbeddings } from '../../src/cache/build';
 import { MemoryEmbeddings } from '../../src/cache/memory';
 import { mergeCache } from '../../src/cache/merge';
 import { openCache } from '../../src/cache/reader';
-import { fromFloat16, toFloat16 } from '../../src/cache/f16';
+import { fromFloat16, toFloat16 } from '../../src/util/f16';
 import { asyncDocs, docs, folderContents, hashEncode, hashEncoderMeta, hashVector, tmpDir } from './helpers';
 
 const dim = 8;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { buildCache } from '../../src/cache/build';
 import { openCache } from '../../src/cache/reader';
 import { refreshRows } from '../../src/cache/refresh';
-import { fromFloat16, toFloat16 } from '../../src/cache/f16';
+import { fromFloat16, toFloat16 } from '../../src/util/f16';
 import { docs, hashEncode, hashEncoderMeta, tmpDir } from './helpers';
 
 const dim = 4;

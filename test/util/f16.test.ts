@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16, toFloat16 } from '../../src/cache/f16';
+import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16, toFloat16 } from '../../src/util/f16';
 
 describe('float32 → float16 bits', () => {
   const cases: [number, number][] = [

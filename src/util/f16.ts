@@ -1,5 +1,5 @@
 /**
- * IEEE 754 binary16 (half precision) conversions for f16 cache shards: float32 → float16 bits with
+ * IEEE 754 binary16 (half precision) conversions, for f16 cache shards and F16 safetensors: float32 → float16 bits with
  * round-to-nearest-even (subnormals, overflow to ±Infinity, NaN kept NaN), and float16 bits → float32
  * (exact).
  */
