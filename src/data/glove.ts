@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { InputError } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
 
 export const GLOVE_FORMAT = 'freshcache-glove';
 export const GLOVE_FORMAT_VERSION = 1;
@@ -73,14 +73,7 @@ export function writeGloveDir(dir: string, glove: { words: string[]; dim: number
     writeFileAtomic(path.join(tmp, 'vocab.txt'), glove.words.join('\n') + '\n');
     const header: GloveHeader = { format: GLOVE_FORMAT, version: GLOVE_FORMAT_VERSION, dim: glove.dim, rows, dtype: 'f32', byteOrder: 'LE', source, license };
     writeJsonAtomic(path.join(tmp, 'header.json'), header);
-    if (fs.existsSync(target)) {
-      const aside = path.join(path.dirname(target), `.tmp-old-${path.basename(target)}.${process.pid}`);
-      fs.renameSync(target, aside);
-      fs.renameSync(tmp, target);
-      fs.rmSync(aside, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, target);
-    }
+    replaceDir(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -21,7 +21,7 @@ import { tokenizeWords } from '../text/word-tokenizer';
 import { InputError } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Rng } from '../util/rng';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
 
 export const GLOVE_BAG_FORMAT = 'freshcache-glove-bag';
 export const GLOVE_BAG_VERSION = 1;
@@ -261,14 +261,7 @@ export class GloveBagEncoder implements Encoder {
         weights: { file: 'weights.f32', dtype: 'f32', byteOrder: 'LE', tensors },
         fingerprint: this.fingerprint(),
       });
-      if (fs.existsSync(target)) {
-        const aside = path.join(path.dirname(target), `.tmp-old-${path.basename(target)}.${process.pid}`);
-        fs.renameSync(target, aside);
-        fs.renameSync(tmp, target);
-        fs.rmSync(aside, { recursive: true, force: true });
-      } else {
-        fs.renameSync(tmp, target);
-      }
+      replaceDir(tmp, target);
     } catch (e) {
       fs.rmSync(tmp, { recursive: true, force: true });
       throw e;

@@ -9,6 +9,7 @@
  * ε = β‖f(x)‖·ℓ, |log P_h − log P| ≤ 2ε, KL(P‖P_h) ≤ min(2ε, ε²/2); and, given held-out pairs, the
  * measured errors beside the bound. Returns a table of terms (name, value, units, meaning, source).
  */
+import { logSumExp } from '../util/softmax';
 import { buildCorrector, Corrector } from '../corrector/networks';
 import { correctRows } from '../corrector/fit';
 import { logits } from '../cache/staleness';
@@ -340,20 +341,13 @@ export function maxLogProbGap(truth: Float64Array, corrected: Float64Array, nq: 
   for (let q = 0; q < nq; q++) {
     const a = truth.subarray(q * n, (q + 1) * n);
     const b = corrected.subarray(q * n, (q + 1) * n);
-    const la = lse(a, beta);
-    const lb = lse(b, beta);
+    const la = logSumExp(a, beta);
+    const lb = logSumExp(b, beta);
     for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(beta * a[j] - la - (beta * b[j] - lb)));
   }
   return worst;
 }
 
-function lse(x: Float64Array, beta: number): number {
-  let m = -Infinity;
-  for (let j = 0; j < x.length; j++) m = Math.max(m, beta * x[j]);
-  let s = 0;
-  for (let j = 0; j < x.length; j++) s += Math.exp(beta * x[j] - m);
-  return m + Math.log(s);
-}
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

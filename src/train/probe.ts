@@ -5,6 +5,7 @@
  * the KL between the fresh truncated softmax and the stale / corrected one over the sampled rows.
  */
 import { tf } from '../tensor';
+import { logSumExp } from '../util/softmax';
 import type { MemoryEmbeddings } from '../cache/memory';
 import { gatherRows } from '../cache/memory';
 import { embeddingDrift, logitAgreement, logits } from '../cache/staleness';
@@ -63,13 +64,6 @@ export function meanSoftmaxKl(p: Float64Array, q: Float64Array, nq: number, beta
   return total / nq;
 }
 
-function logSumExp(x: Float64Array, beta: number): number {
-  let m = -Infinity;
-  for (let j = 0; j < x.length; j++) m = Math.max(m, beta * x[j]);
-  let s = 0;
-  for (let j = 0; j < x.length; j++) s += Math.exp(beta * x[j] - m);
-  return m + Math.log(s);
-}
 
 /** Measures the probe; returns {} for strategies without a cache (in-batch, oracle). */
 export async function probeStaleness(o: ProbeOptions): Promise<Partial<ProbeRecord>> {

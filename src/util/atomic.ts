@@ -85,3 +85,18 @@ export function removeStaleTemps(dir: string): number {
   }
   return n;
 }
+
+/**
+ * Puts a fully written folder `tmp` at `target`, replacing what was there: the old folder is moved
+ * aside first and removed after, so `target` is never a mix of old and new files.
+ */
+export function replaceDir(tmp: string, target: string): void {
+  if (!fs.existsSync(target)) {
+    fs.renameSync(tmp, target);
+    return;
+  }
+  const aside = path.join(path.dirname(target), `.tmp-old-${path.basename(target)}.${process.pid}.${Date.now().toString(36)}`);
+  fs.renameSync(target, aside);
+  fs.renameSync(tmp, target);
+  fs.rmSync(aside, { recursive: true, force: true });
+}
