@@ -17,6 +17,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../tensor';
+import { l2NormalizeRows } from '../tensor/ops';
 import { Rng } from '../util/rng';
 import { InputError } from '../util/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
@@ -202,9 +203,7 @@ const geluOp: (x: tf.Tensor) => tf.Tensor = ((): any => {
 })();
 
 /** Row-wise L2 normalisation x / max(‖x‖, 1e-12). */
-export function l2NormalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D);
-}
+export { l2NormalizeRows };
 
 const LAYER_NORM_EPS = 1e-5;
 let instanceCounter = 0;

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../tensor';
+import { l2NormalizeRows } from '../tensor/ops';
 import { Encoder } from './types';
 import { FloatTensor, openSafetensors, writeSafetensors } from './safetensors';
 import { Vocab, bertBaseUncasedVocab, readVocabTxt } from '../text/vocab';
@@ -220,7 +221,7 @@ export class BertEncoder implements Encoder {
         pooled = tf.div(summed, tf.maximum(tf.sum(mask, 1, true), 1e-9)) as tf.Tensor2D;
       }
       if (this.cfg.normalize) {
-        pooled = tf.div(pooled, tf.maximum(tf.norm(pooled, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+        pooled = l2NormalizeRows(pooled as tf.Tensor2D);
       }
       return pooled;
     });

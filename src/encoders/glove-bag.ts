@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../tensor';
+import { l2NormalizeRows } from '../tensor/ops';
 import type { Encoder } from './types';
 import { type Glove, loadGlove } from '../data/glove';
 import { tokenizeWords } from '../text/word-tokenizer';
@@ -183,8 +184,7 @@ export class GloveBagEncoder implements Encoder {
         x = tf.add(x, tf.add(tf.matMul(h, W.w2!), W.b2!)) as tf.Tensor2D;
       }
       if (cfg.normalize) {
-        const norm = tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12);
-        x = tf.div(x, norm) as tf.Tensor2D;
+        x = l2NormalizeRows(x);
       }
       return x;
     });

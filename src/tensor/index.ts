@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import { InputError } from '../util/errors';
 
 export { tf };
+export { l2NormalizeRows } from './ops';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

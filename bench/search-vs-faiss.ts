@@ -1,0 +1,297 @@
+/**
+ * Our search against FAISS on the same data, queries and thread count, measured interleaved
+ * (ours, FAISS, ours, FAISS, ...) in one run:
+ *   - exact top-k: src/search exactSearch (tfjs blocked matMul + running top-k) over an in-memory
+ *     [rows, dim] float32 matrix vs faiss.IndexFlatIP (queries/s, and the overlap of the two top-k);
+ *   - approximate top-k: usearch HNSW (src/search buildAnnIndex, inner product, M / ef_construction
+ *     as given) vs faiss.IndexHNSWFlat(M, METRIC_INNER_PRODUCT) with the same efConstruction, both
+ *     swept over ef_search (usearch expansion_search / FAISS efSearch); queries/s compared at equal
+ *     recall@k (each side's fastest setting that reaches the target recall).
+ * Datasets: 'synthetic' (rows × dim in 1000 Gaussian clusters, as bench/search.ts generates them)
+ * and 'wordnet' (the offline default task's 117,791 passages embedded by the GloVe bag encoder,
+ * queries its first `queries` queries). Data goes to FAISS through raw float32 files in os.tmpdir().
+ * Writes results/bench-search-faiss.json.
+ *
+ *   node --import tsx bench/search-vs-faiss.ts [--rows 1000000] [--dim 128] [--queries 1000] [--k 10]
+ *        [--threads 2] [--rounds 3] [--datasets synthetic,wordnet] [--ann-rows 1000000] [--M 16]
+ *        [--ef-construction 128] [--ef 16,32,64,128,256,512] [--targets 0.9,0.95,0.99]
+ *        [--python bench/peers/.venv/bin/python] [--out results/bench-search-faiss.json]
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Rng } from '../src/util/rng';
+import { writeJsonAtomic } from '../src/util/atomic';
+import { summarize, ratioOfMedians, measureInterleaved, peakRssMiB, timeIt, qpsAtRecall, type SweepPoint } from './harness';
+import { startPeer, type PeerProcess } from './peer-client';
+
+export interface SearchVsFaissOptions {
+  rows?: number;
+  dim?: number;
+  queries?: number;
+  k?: number;
+  threads?: number;
+  rounds?: number;
+  datasets?: string[];
+  annRows?: number;
+  M?: number;
+  efConstruction?: number;
+  efs?: number[];
+  targets?: number[];
+  python?: string;
+  out?: string;
+  log?: (line: string) => void;
+}
+
+/** Clustered float32 rows: centre (norm ≈ 1) + Gaussian noise of norm ≈ spread (the generator of bench/search.ts). */
+export function clusteredRows(rng: Rng, rows: number, dim: number, centres: number, spread: number): Float32Array {
+  const c = new Float32Array(centres * dim);
+  for (let i = 0; i < c.length; i++) c[i] = rng.normal() / Math.sqrt(dim);
+  const a = new Float32Array(rows * dim);
+  const s = spread / Math.sqrt(dim);
+  for (let r = 0; r < rows; r++) {
+    const ci = rng.int(centres) * dim;
+    for (let j = 0; j < dim; j++) a[r * dim + j] = c[ci + j] + rng.normal() * s;
+  }
+  return a;
+}
+
+/** Queries = randomly chosen rows + Gaussian noise of norm ≈ noise. */
+export function queriesNearRows(rng: Rng, data: Float32Array, dim: number, nq: number, noise: number): Float32Array {
+  const rows = data.length / dim;
+  const q = new Float32Array(nq * dim);
+  for (let i = 0; i < nq; i++) {
+    const r = rng.int(rows);
+    for (let j = 0; j < dim; j++) q[i * dim + j] = data[r * dim + j] + (rng.normal() * noise) / Math.sqrt(dim);
+  }
+  return q;
+}
+
+/** Mean over queries of |A_q ∩ B_q| / k for two [nq, k] id lists (recall@k of A against B). */
+export function overlapAtK(a: ArrayLike<number>, b: ArrayLike<number>, nq: number, k: number): number {
+  let hits = 0;
+  for (let q = 0; q < nq; q++) {
+    const set = new Set<number>();
+    for (let j = 0; j < k; j++) set.add(Number(b[q * k + j]));
+    for (let j = 0; j < k; j++) if (set.has(Number(a[q * k + j]))) hits++;
+  }
+  return hits / (nq * k);
+}
+
+/**
+ * For each target recall, each side's queries/s at exactly that recall (qpsAtRecall: linear between
+ * the two sweep points around it), the fastest sweep point reaching it, and the ratio ours / peer of
+ * the interpolated queries/s; null where a side never reaches the target.
+ */
+export function atEqualRecall(ours: SweepPoint[], peer: SweepPoint[], targets: number[]) {
+  const best = (pts: SweepPoint[], t: number) => pts.filter((p) => p.recall >= t).sort((x, y) => y.qps - x.qps)[0] ?? null;
+  return targets.map((t) => {
+    const o = qpsAtRecall(ours, t);
+    const p = qpsAtRecall(peer, t);
+    return { targetRecall: t, oursQps: o, peerQps: p, ours: best(ours, t), peer: best(peer, t), ratio: o !== null && p !== null ? o / p : null };
+  });
+}
+
+function writeF32(file: string, a: Float32Array): void {
+  fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+async function wordnetData(nq: number, log: (l: string) => void): Promise<{ data: Float32Array; queries: Float32Array; dim: number }> {
+  const { ensureDefaultTask } = await import('../src/data/wordnet');
+  const { loadCorpus, loadQueries } = await import('../src/data/beir');
+  const { createGloveBagEncoder } = await import('../src/encoders/glove-bag');
+  const { encodeFnOf } = await import('../src/encoders/types');
+  const { defaultTextOf } = await import('../src/cache/build');
+  const dir = await ensureDefaultTask();
+  const corpus = await loadCorpus(path.join(dir, 'corpus.jsonl'));
+  const queryList = (await loadQueries(path.join(dir, 'queries.jsonl'))).slice(0, nq);
+  const encoder = await createGloveBagEncoder();
+  const encode = encodeFnOf(encoder);
+  const texts = corpus.ids.map((id, i) => defaultTextOf({ id, title: corpus.titles[i], text: corpus.texts[i] }));
+  const data = new Float32Array(texts.length * encoder.dim);
+  for (let s = 0; s < texts.length; s += 4096) data.set(await encode(texts.slice(s, s + 4096)), s * encoder.dim);
+  const queries = await encode(queryList.map((x) => x.text));
+  const dim = encoder.dim;
+  encoder.dispose();
+  log(`wordnet: ${texts.length} passages × ${dim} (GloVe bag), ${queryList.length} queries`);
+  return { data, queries, dim };
+}
+
+/** Runs the comparison and writes its JSON; returns the record. */
+export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Record<string, unknown>> {
+  const rows = o.rows ?? 1_000_000;
+  const dim = o.dim ?? 128;
+  const nq = o.queries ?? 1000;
+  const k = o.k ?? 10;
+  const threads = o.threads ?? 2;
+  const rounds = o.rounds ?? 3;
+  const datasets = o.datasets ?? ['synthetic', 'wordnet'];
+  const M = o.M ?? 16;
+  const efC = o.efConstruction ?? 128;
+  const efs = o.efs ?? [16, 32, 64, 128, 256, 512];
+  const targets = o.targets ?? [0.9, 0.95, 0.99];
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const out = o.out ?? path.join('results', 'bench-search-faiss.json');
+  process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  process.env.TF_NUM_INTEROP_THREADS = '1';
+  const { initBackend } = await import('../src/tensor');
+  const { MemoryEmbeddings } = await import('../src/cache/memory');
+  const { exactSearch, buildAnnIndex, openAnnIndex, recallAtK } = await import('../src/search');
+  const backend = await initBackend(process.env.FRESHCACHE_BACKEND ? undefined : 'tensorflow');
+  log(backend.summary);
+  const python = o.python ?? process.env.FRESHCACHE_PYTHON ?? path.join('bench', 'peers', '.venv', 'bin', 'python');
+  const peerOrWhy = startPeer(python, path.join(__dirname, 'peers', 'faiss_search.py'), threads);
+  const peer: PeerProcess | null = typeof peerOrWhy === 'string' ? null : peerOrWhy;
+  if (!peer) log(`FAISS peer skipped: ${peerOrWhy}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-bench-faiss-'));
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const name of datasets) {
+      let data: Float32Array;
+      let queries: Float32Array;
+      let d = dim;
+      if (name === 'synthetic') {
+        const rng = new Rng(1);
+        data = clusteredRows(rng, rows, dim, 1000, 0.35);
+        queries = queriesNearRows(rng, data, dim, nq, 0.1);
+      } else if (name === 'wordnet') {
+        ({ data, queries, dim: d } = await wordnetData(nq, log));
+      } else throw new Error(`unknown dataset '${name}'; expected synthetic or wordnet`);
+      const n = data.length / d;
+      const q = queries.length / d;
+      log(`${name}: ${n} × ${d}, ${q} queries, top-${k}, ${threads} threads`);
+      const dataFile = path.join(tmp, `${name}.f32`);
+      const queryFile = path.join(tmp, `${name}-queries.f32`);
+      writeF32(dataFile, data);
+      writeF32(queryFile, queries);
+      if (peer) await peer.request({ cmd: 'load', data: dataFile, queries: queryFile, dim: d });
+      const source = new MemoryEmbeddings(data, d);
+
+      // exact
+      let ref: Awaited<ReturnType<typeof exactSearch>> | null = null;
+      const flatOut = path.join(tmp, `${name}-flat.i64`);
+      const contestants = [
+        { name: 'ours', run: () => timeIt(async () => { ref = await exactSearch({ source, queries, k }); }) },
+        ...(peer ? [{ name: 'faiss', run: async () => (await peer.request({ cmd: 'flat', k, out: flatOut })).seconds as number }] : []),
+      ];
+      const t = await measureInterleaved(contestants, { rounds, warmup: 1, log });
+      let agreement: number | null = null;
+      if (peer && ref) {
+        const b = fs.readFileSync(flatOut);
+        const ids = new BigInt64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+        agreement = overlapAtK((ref as { indices: Int32Array }).indices, Array.from(ids, Number), q, k);
+      }
+      const exact = {
+        ours: { ...summarize(t.ours), queriesPerSecond: q / summarize(t.ours).median, seconds: t.ours },
+        faiss: peer ? { ...summarize(t.faiss), queriesPerSecond: q / summarize(t.faiss).median, seconds: t.faiss } : null,
+        ratioQpsOursOverFaiss: peer ? ratioOfMedians(t.faiss, t.ours) : null,
+        topkAgreement: agreement,
+      };
+      log(`  exact: ours ${exact.ours.queriesPerSecond.toFixed(1)} q/s` + (exact.faiss ? `, faiss ${exact.faiss.queriesPerSecond.toFixed(1)} q/s, ratio ${exact.ratioQpsOursOverFaiss!.toFixed(2)}, top-${k} agreement ${agreement?.toFixed(4)}` : ''));
+
+      // approximate
+      let ann: Record<string, unknown> | null = null;
+      const annRows = Math.min(n, name === 'synthetic' ? (o.annRows ?? n) : n);
+      if (efs.length) {
+        const annSource = annRows === n ? source : new MemoryEmbeddings(data.subarray(0, annRows * d), d);
+        const annRef = annRows === n && ref ? ref : await exactSearch({ source: annSource, queries, k });
+        if (peer && annRows !== n) {
+          writeF32(dataFile, data.subarray(0, annRows * d));
+          await peer.request({ cmd: 'load', data: dataFile, queries: queryFile, dim: d });
+        }
+        const idxDir = path.join(tmp, `${name}-usearch`);
+        let oursBuild = 0;
+        oursBuild = await timeIt(async () => {
+          const idx = await buildAnnIndex({ source: annSource, settings: { metric: 'ip', connectivity: M, expansionAdd: efC }, threads });
+          idx.save(idxDir);
+        });
+        log(`  usearch build (M ${M}, ef_construction ${efC}, ${annRows} rows): ${oursBuild.toFixed(1)} s`);
+        let peerBuild: number | null = null;
+        if (peer) {
+          peerBuild = (await peer.request({ cmd: 'hnsw_build', M, efConstruction: efC })).seconds as number;
+          log(`  faiss HNSW build: ${peerBuild.toFixed(1)} s`);
+        }
+        const oursPts: (SweepPoint & { seconds: number[]; searchesPerMeasurement?: number })[] = [];
+        const peerPts: { ef: number; qps: number; recall: number; seconds: number[] }[] = [];
+        for (const ef of efs) {
+          const idx = await openAnnIndex({ dir: idxDir, mode: 'view', expansionSearch: ef, checkStale: false });
+          let recall = NaN;
+          let peerRecall = NaN;
+          // each measurement repeats the search until it takes about 0.3 s (both sides the same count)
+          const once = await timeIt(() => { recall = recallAtK(idx.search(queries, k, { threads }), annRef); });
+          const reps = Math.max(1, Math.min(50, Math.ceil(0.3 / Math.max(once, 1e-4))));
+          const tt = await measureInterleaved([
+            { name: 'ours', run: async () => (await timeIt(() => { for (let r = 0; r < reps; r++) idx.search(queries, k, { threads }); })) / reps },
+            ...(peer ? [{ name: 'faiss', run: async () => { const r = await peer.request({ cmd: 'hnsw', k, efSearch: ef, reps }); peerRecall = r.recall; return r.seconds as number; } }] : []),
+          ], { rounds, warmup: 1 });
+          oursPts.push({ ef, qps: q / summarize(tt.ours).median, recall, seconds: tt.ours, searchesPerMeasurement: reps });
+          if (peer) peerPts.push({ ef, qps: q / summarize(tt.faiss).median, recall: peerRecall, seconds: tt.faiss });
+          log(`  ef ${ef}: usearch ${oursPts.at(-1)!.qps.toFixed(0)} q/s recall ${recall.toFixed(4)}` + (peer ? ` | faiss ${peerPts.at(-1)!.qps.toFixed(0)} q/s recall ${peerRecall.toFixed(4)}` : ''));
+        }
+        fs.rmSync(idxDir, { recursive: true, force: true });
+        ann = {
+          rows: annRows, M, efConstruction: efC,
+          buildSeconds: { ours: oursBuild, faiss: peerBuild },
+          sweep: { ours: oursPts, faiss: peer ? peerPts : null },
+          atEqualRecall: peer ? atEqualRecall(oursPts, peerPts, targets) : null,
+        };
+      }
+      results.push({ dataset: name, rows: n, dim: d, queries: q, k, exact, ann });
+    }
+  } finally {
+    peer?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const record = {
+    bench: 'search-vs-faiss',
+    date: new Date().toISOString(),
+    backend: backend.summary,
+    threads,
+    rounds,
+    peakRssMiB: peakRssMiB(),
+    loadAvgAtEnd: os.loadavg(),
+    timed: 'one search of all queries per measurement; ours and FAISS interleaved per round; medians',
+    results,
+  };
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  writeJsonAtomic(out, record);
+  log(`wrote ${out}`);
+  return record;
+}
+
+function parseArgs(argv: string[]): SearchVsFaissOptions {
+  const o: SearchVsFaissOptions = {};
+  const nums = (v: string) => v.split(',').map(Number);
+  for (let i = 0; i < argv.length; i += 2) {
+    const [key, v] = [argv[i], argv[i + 1]];
+    if (v === undefined) throw new Error(`${key}: expected a value`);
+    const num = () => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${key} ${v}: expected a positive integer`);
+      return n;
+    };
+    if (key === '--rows') o.rows = num();
+    else if (key === '--dim') o.dim = num();
+    else if (key === '--queries') o.queries = num();
+    else if (key === '--k') o.k = num();
+    else if (key === '--threads') o.threads = num();
+    else if (key === '--rounds') o.rounds = num();
+    else if (key === '--datasets') o.datasets = v.split(',');
+    else if (key === '--ann-rows') o.annRows = num();
+    else if (key === '--M') o.M = num();
+    else if (key === '--ef-construction') o.efConstruction = num();
+    else if (key === '--ef') o.efs = v === 'none' ? [] : nums(v);
+    else if (key === '--targets') o.targets = nums(v);
+    else if (key === '--python') o.python = v;
+    else if (key === '--out') o.out = v;
+    else throw new Error(`unknown flag ${key}; expected --rows --dim --queries --k --threads --rounds --datasets --ann-rows --M --ef-construction --ef --targets --python --out`);
+  }
+  return o;
+}
+
+if (require.main === module) {
+  runSearchVsFaiss(parseArgs(process.argv.slice(2))).catch((e) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  });
+}
