@@ -413,10 +413,16 @@ export interface Dataset {
   manifest?: DatasetManifest;
   paths: DatasetPaths;
   split: string;
-  /** Queries of the split (those with qrels rows), in queries-file order. */
+  /** Queries of the split (those with qrels rows; with answers for an answers-only split), in queries-file order. */
   queries: Query[];
-  /** The split's qrels: query id → corpus id → score. */
+  /** The split's qrels: query id → corpus id → score (empty for an answers-only split). */
   qrels: Qrels;
+  /**
+   * True for a split with answers but no qrels (NQ test as DPR publishes it, listed in dataset.json
+   * `extra.answerOnlySplits`): its queries are those with id `<split>-…` and an answer; evaluate it
+   * with top-k answer accuracy.
+   */
+  answerOnly?: boolean;
   /** Answers of the split's queries when answers.jsonl exists. */
   answers?: Map<string, string[]>;
   /** The corpus in memory, when `loadCorpus` was true. */
@@ -432,13 +438,16 @@ export interface Dataset {
  * unknown format version), the queries, the split's qrels and the answers, checks that qrels and
  * answers name known queries and (unless `checkCorpusIds: false`) known corpus ids, compares
  * counts with the manifest, and optionally loads the corpus into arrays. Every problem is an
- * InputError naming the file and line.
+ * InputError naming the file and line. A split listed in dataset.json `extra.answerOnlySplits` with
+ * no qrels file (DPR's NQ test) opens with empty qrels, `answerOnly: true`, and as queries those
+ * with id `<split>-…` that have answers (for top-k answer accuracy).
  */
 export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promise<Dataset> {
   const { signal, progress } = opts;
   const paths = resolveDatasetPaths(dir);
   const manifest = paths.manifest ? readManifest(paths.manifest) : undefined;
-  const qrelsFile = qrelsPathOf(paths, opts.split);
+  const answerOnly = isAnswerOnlySplit(paths, manifest, opts.split);
+  const qrelsFile = answerOnly ? '' : qrelsPathOf(paths, opts.split);
 
   throwIfAborted(signal, 'loading dataset');
   const allQueries = await loadQueries(paths.queries, { signal, progress, total: manifest?.counts.queries });
@@ -457,9 +466,11 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
   }
   if (corpusIds) checkCorpusCount(paths, manifest, corpusIds.ids.length);
 
-  const checkDocs = opts.checkCorpusIds ?? true;
-  const loaded = await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? corpusIds?.index : undefined });
-  const expected = manifest?.counts.qrels[opts.split];
+  const checkDocs = !answerOnly && (opts.checkCorpusIds ?? true);
+  const loaded: LoadedQrels = answerOnly
+    ? { qrels: new Map(), rows: 0, docFirstLine: new Map() }
+    : await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? corpusIds?.index : undefined });
+  const expected = answerOnly ? undefined : manifest?.counts.qrels[opts.split];
   if (expected && expected.rows !== loaded.rows) {
     throw new InputError(`${qrelsFile}: has ${loaded.rows} rows but ${paths.manifest} says ${expected.rows} (truncated or replaced file?)`);
   }
@@ -479,16 +490,16 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     }
   }
 
-  const queries = opts.allQueries ? allQueries : allQueries.filter((q) => loaded.qrels.has(q.id));
-
   let answers: Map<string, string[]> | undefined;
   if (paths.answers) {
     answers = new Map();
+    const inSplit = (id: string) => (answerOnly ? id.startsWith(`${opts.split}-`) : loaded.qrels.has(id));
     for await (const a of readAnswersLines(paths.answers, { signal })) {
       if (!queryIds.has(a.id)) throw inputErrorAt(paths.answers, a.lineNo, `"_id" ${JSON.stringify(a.id)} is not in the queries file`);
-      if (opts.allQueries || loaded.qrels.has(a.id)) answers.set(a.id, a.answers);
+      if (opts.allQueries || inSplit(a.id)) answers.set(a.id, a.answers);
     }
   }
+  const queries = opts.allQueries ? allQueries : allQueries.filter((q) => (answerOnly ? answers!.has(q.id) : loaded.qrels.has(q.id)));
 
   return {
     dir,
@@ -498,11 +509,21 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     split: opts.split,
     queries,
     qrels: loaded.qrels,
+    ...(answerOnly ? { answerOnly: true } : {}),
     answers,
     corpus,
     corpusIds,
     streamCorpus: (o?: ReadRecordsOptions) => readCorpus(paths.corpus, { total: manifest?.counts.corpus, ...o }),
   };
+}
+
+/**
+ * A split listed in dataset.json `extra.answerOnlySplits` that has no qrels file but an answers
+ * file: DPR's NQ test split (queries `test-<row>` with answers, no positives published).
+ */
+function isAnswerOnlySplit(paths: DatasetPaths, manifest: DatasetManifest | undefined, split: string): boolean {
+  const listed = manifest?.extra?.answerOnlySplits;
+  return Array.isArray(listed) && listed.includes(split) && paths.qrels[split] === undefined && paths.answers !== undefined;
 }
 
 function checkCorpusCount(paths: DatasetPaths, manifest: DatasetManifest | undefined, n: number): void {

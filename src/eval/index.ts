@@ -33,3 +33,4 @@ export type { TTestResult, RandomizationResult, RandomizationOptions, PairedTest
 export { compareEvaluations } from './compare';
 export type { MetricComparison, CompareOptions } from './compare';
 export { formatMetricsTable, formatPerQuery, formatComparisonTable, formatValue } from './table';
+export { REFERENCE_NUMBERS, referenceNumbersFor, quotedRows, type ReferenceNumber, type QuotedRow } from './reference-numbers';

@@ -37,10 +37,60 @@ function adamScalars(a: AdamState): Omit<AdamState, 'm' | 'v'> & { names: string
   return { step: a.step, learningRate: a.learningRate, beta1: a.beta1, beta2: a.beta2, epsilon: a.epsilon, names: a.m.map((x) => x.name) };
 }
 
-function encoderVars(enc: EncoderPair): tf.Variable[] {
+/** The encoders' trainable variables in checkpoint order: the query encoder's, then the target's not shared. */
+export function encoderVariables(enc: EncoderPair): tf.Variable[] {
   const vars = [...enc.query.trainableVariables()];
   if (enc.target !== enc.query) for (const v of enc.target.trainableVariables()) if (!vars.includes(v)) vars.push(v);
   return vars;
+}
+
+interface CheckpointFiles {
+  /** The folder read: the checkpoint, or `.old` when a save was killed mid-swap. */
+  at: string;
+  state: any;
+  meta: { name: string; shape: number[]; size: number }[];
+  byName: Map<string, { shape: number[]; data: Float32Array }>;
+  read(file: string): Buffer;
+}
+
+function readCheckpointFiles(dir: string): CheckpointFiles {
+  const at = fs.existsSync(path.join(dir, 'state.json')) ? dir : `${dir}.old`;
+  const read = (f: string) => fs.readFileSync(path.join(at, f));
+  let state: any;
+  try {
+    state = JSON.parse(read('state.json').toString('utf8'));
+  } catch (e) {
+    throw new InputError(`${path.join(at, 'state.json')}: unreadable checkpoint (${(e as Error).message}); delete the run folder to start over`);
+  }
+  if (state.version !== CHECKPOINT_VERSION) throw new InputError(`${path.join(at, 'state.json')}: checkpoint version ${state.version}, this code reads ${CHECKPOINT_VERSION}`);
+  const meta: CheckpointFiles['meta'] = JSON.parse(read('weights.json').toString('utf8'));
+  const raw = read('weights.bin');
+  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const byName = new Map<string, { shape: number[]; data: Float32Array }>();
+  let off = 0;
+  for (const m of meta) {
+    byName.set(m.name, { shape: m.shape, data: all.subarray(off, off + m.size) });
+    off += m.size;
+  }
+  return { at, state, meta, byName, read };
+}
+
+function assignEncoderWeights(f: CheckpointFiles, enc: EncoderPair): void {
+  encoderVariables(enc).forEach((v, i) => {
+    const w = f.byName.get(`encoder/${i}`);
+    if (!w || w.data.length !== v.size) throw new InputError(`${f.at}: checkpoint lacks 'encoder/${i}' of shape [${v.shape.join(', ')}] (was the run's config changed?)`);
+    v.assign(tf.tensor(w.data, v.shape));
+  });
+}
+
+/**
+ * Loads only the encoders' weights of a checkpoint into `enc` (built from the run's config), e.g.
+ * to evaluate a finished run; returns the checkpoint's step.
+ */
+export function loadEncoderWeights(dir: string, enc: EncoderPair): number {
+  const f = readCheckpointFiles(dir);
+  tf.tidy(() => assignEncoderWeights(f, enc));
+  return f.state.step;
 }
 
 export function hasCheckpoint(dir: string): boolean {
@@ -52,7 +102,7 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const named: { name: string; shape: number[]; data: Float32Array }[] = [];
-  encoderVars(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  encoderVariables(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   p.corrector?.variables().forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   const encAdam = p.encOpt.getState();
   const corr = p.corrOpt?.getState();
@@ -91,30 +141,15 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
 }
 
 export async function loadCheckpoint(dir: string, p: Parts & { initialCache?: Float32Array }): Promise<void> {
-  const at = fs.existsSync(path.join(dir, 'state.json')) ? dir : `${dir}.old`;
-  const read = (f: string) => fs.readFileSync(path.join(at, f));
-  let st: any;
-  try {
-    st = JSON.parse(read('state.json').toString('utf8'));
-  } catch (e) {
-    throw new InputError(`${path.join(at, 'state.json')}: unreadable checkpoint (${(e as Error).message}); delete the run folder to start over`);
-  }
-  if (st.version !== CHECKPOINT_VERSION) throw new InputError(`${path.join(at, 'state.json')}: checkpoint version ${st.version}, this code reads ${CHECKPOINT_VERSION}`);
-  const meta: { name: string; shape: number[]; size: number }[] = JSON.parse(read('weights.json').toString('utf8'));
-  const raw = read('weights.bin');
-  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const byName = new Map<string, { shape: number[]; data: Float32Array }>();
-  let off = 0;
-  for (const m of meta) {
-    byName.set(m.name, { shape: m.shape, data: all.subarray(off, off + m.size) });
-    off += m.size;
-  }
+  const f = readCheckpointFiles(dir);
+  const { at, byName, read } = f;
+  const st = f.state;
   const take = (name: string, shape: number[]) => {
     const w = byName.get(name);
     if (!w || w.data.length !== shape.reduce((a, b) => a * b, 1)) throw new InputError(`${at}: checkpoint lacks '${name}' of shape [${shape.join(', ')}] (was the run's config changed?)`);
     return w.data;
   };
-  encoderVars(p.enc).forEach((v, i) => v.assign(tf.tensor(take(`encoder/${i}`, v.shape), v.shape)));
+  assignEncoderWeights(f, p.enc);
   p.corrector?.variables().forEach((v, i) => v.assign(tf.tensor(take(`corrector/${i}`, v.shape), v.shape)));
   const adamState = (label: string, scalars: ReturnType<typeof adamScalars>): AdamState => {
     const arrays = (kind: 'm' | 'v') => scalars.names.map((name, i) => {

@@ -3,14 +3,22 @@
  * A run's `config.json` is this object, complete, so a run can be repeated from it alone.
  */
 export interface EncoderConfig {
-  kind: 'glove-bag';
-  /** Word weights in the pooled mean: uniform, SIF (a/(a+p(w))) or IDF. */
+  /** GloVe bag of embeddings (default), or a BERT-family transformer loaded from `checkpoint`. */
+  kind: 'glove-bag' | 'bert';
+  /**
+   * kind 'bert': a Hugging Face checkpoint folder (config.json + model.safetensors + vocab.txt);
+   * both encoders start from it. Pooling comes from the checkpoint (mean; CLS for DPR folders).
+   */
+  checkpoint?: string;
+  /** kind 'bert': tokens per text, [CLS] and [SEP] included (default min(128, max positions)). */
+  maxLength?: number;
+  /** kind 'glove-bag': word weights in the pooled mean: uniform, SIF (a/(a+p(w))) or IDF. */
   pooling: 'mean' | 'sif' | 'idf';
-  /** After pooling: none, a d×d linear map (identity at start), or a residual MLP (identity at start). */
+  /** kind 'glove-bag': after pooling: none, a d×d linear map (identity at start), or a residual MLP (identity at start). */
   projection: 'none' | 'linear' | 'residual-mlp';
   /** L2-normalise the output. */
   normalize: boolean;
-  /** Train the word vectors (true) or only the projection. */
+  /** kind 'glove-bag': train the word vectors (true) or only the projection. */
   trainEmbeddings: boolean;
   /** Query and target encoders share weights. */
   shared: boolean;

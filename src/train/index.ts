@@ -13,3 +13,5 @@ export {
   runExperiment, summarize, formatTable, defaultStrategies, sweepVariants, experimentLogs,
   type ExperimentOptions, type ExperimentRow, type ExperimentSummaryRow, type Variant,
 } from './experiment';
+export { reproduce, detectDatasetKind, reproductionProfile, loadTrainedEncoders, type ReproduceOptions, type ReproduceResult } from './reproduce';
+export { encoderVariables, loadEncoderWeights } from './checkpoint';

@@ -42,7 +42,7 @@ import type { TrainData } from './data';
 import { RunLog, type LogRecord } from './log';
 import { probeStaleness } from './probe';
 import { evaluateSplit, type RetrievalMetrics } from './evaluate';
-import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint';
+import { saveCheckpoint, loadCheckpoint, hasCheckpoint, encoderVariables } from './checkpoint';
 
 /** The two encoders of a run (the same object when they share weights). */
 export interface EncoderPair {
@@ -107,12 +107,6 @@ export interface LoopState {
   elapsed: number;
 }
 
-/** The encoder optimiser's variables: the union of both encoders' trainable variables. */
-function encoderVariables(enc: EncoderPair): tf.Variable[] {
-  const vars = [...enc.query.trainableVariables()];
-  if (enc.target !== enc.query) for (const v of enc.target.trainableVariables()) if (!vars.includes(v)) vars.push(v);
-  return vars;
-}
 
 /** Encodes texts in batches to one row-major array without keeping tensors (for whole-corpus passes). */
 export async function encodeAll(encode: (texts: string[]) => tf.Tensor2D, texts: string[], dim: number, batch = 2048): Promise<Float32Array> {

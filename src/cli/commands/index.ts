@@ -12,7 +12,8 @@ import { fitCorrectorCommand } from './fit-corrector';
 import { boundCommand } from './bound';
 import { syntheticCommand } from './synthetic';
 import { dataCommand } from './data';
+import { reproduceCommand } from './reproduce';
 import { benchCommand } from './bench';
 
 /** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, boundCommand, syntheticCommand, dataCommand, benchCommand];
+export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, boundCommand, syntheticCommand, dataCommand, reproduceCommand, benchCommand];
