@@ -377,6 +377,10 @@ export async function trainRetriever(opts: TrainOptions): Promise<TrainResult> {
   };
   if (!stopped) {
     if (corrector) corrector.save(path.join(opts.runDir, 'corrector'));
+    // the trained encoders, loadable by `loadEncoder` / `build-cache --encoder <dir>` (e.g. to build a
+    // fresh cache and hold the corrector against it with `freshcache bound`)
+    await enc.target.save(path.join(opts.runDir, 'target-encoder'));
+    if (enc.query !== enc.target) await enc.query.save(path.join(opts.runDir, 'query-encoder'));
     writeJsonAtomic(path.join(opts.runDir, 'result.json'), result);
   }
   corrector?.dispose();
