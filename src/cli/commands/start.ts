@@ -62,7 +62,7 @@ async function writeFigures(name: string, summary: ExperimentSummaryRow[], logs:
   const figures: { file: string; spec: FigureSpec }[] = [
     { file: 'accuracy-vs-cost', spec: accuracyVsCostFigure(summary) },
     { file: 'staleness', spec: probeOverStepsFigure(logs, 'staleness', { title: 'How far the cache drifts', label: 'mean ‖g_t(y) − g′(y)‖', unit: 'L2' }) },
-    { file: 'topk-overlap', spec: probeOverStepsFigure(logs, 'overlapCorrected', { title: 'Negatives the cache would pick that the fresh encoder also picks', label: 'top-10 overlap with fresh (corrected where a corrector runs)', unit: 'fraction' }) },
+    { file: 'topk-overlap', spec: probeOverStepsFigure(logs, 'overlapCorrected', { title: 'Top-10 agreement of the (corrected) cache with the fresh encoder', label: 'top-10 overlap', unit: 'fraction' }) },
   ];
   const corrector = logs.find((l) => l.label.startsWith('corrector'));
   if (corrector) figures.push({ file: 'corrector-error', spec: correctorErrorFigure(corrector.label, corrector.log) });
