@@ -10,3 +10,4 @@ export * from './display';
 export { plotlyBundle, plotlyBundleSource, type PlotlyBundle } from './bundle';
 export { exportFigures, exportFigure, findChromium, formatFromPath, chromiumMissingMessage, decodeDataUrl, type ExportItem, type ExportOptions, type ImageFormat } from './export';
 export * from './experiment-figures';
+export * from './notebook-data';
