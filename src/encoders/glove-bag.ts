@@ -268,6 +268,24 @@ export class GloveBagEncoder implements Encoder {
     }
   }
 
+  /**
+   * An independent copy (same config, vocabulary, token weights and current weights, its own
+   * variables): building from GloVe tokenizes every vocabulary text, a copy does not.
+   */
+  clone(): GloveBagEncoder {
+    if (this.disposed) throw new Error('glove-bag encoder used after dispose()');
+    const W = this.weights;
+    const copy = (v: tf.Variable | undefined) => {
+      if (!v) return undefined;
+      const t = v.clone();
+      const out = tf.variable(t, v.trainable);
+      t.dispose(); // the variable holds its own reference to the data
+      return out;
+    };
+    const weights: Weights = { table: copy(W.table)!, tokenWeights: W.tokenWeights.slice(), w: copy(W.w), b: copy(W.b), w1: copy(W.w1), b1: copy(W.b1), w2: copy(W.w2), b2: copy(W.b2) };
+    return new GloveBagEncoder(this.cfg, this.vocab, weights);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadGlove, type Glove } from '../data/glove';
-import { gloveBagFromGlove } from '../encoders/glove-bag';
+import { gloveBagFromGlove, type GloveBagEncoder } from '../encoders/glove-bag';
 import { loadBertEncoder } from '../encoders/bert';
 import { InputError } from '../util/errors';
 import type { EncoderConfig } from './config';
@@ -24,17 +24,19 @@ import type { EncoderPair } from './loop';
 export function encoderFactory(cfg: EncoderConfig, data: TrainData, seed: number, table?: Glove): () => Promise<EncoderPair> {
   if (cfg.kind === 'bert') return bertEncoderFactory(cfg, seed);
   if (cfg.kind !== 'glove-bag') throw new InputError(`encoder.kind: expected 'glove-bag' or 'bert', got ${JSON.stringify(cfg.kind)}`);
-  let glove: Glove | undefined = table;
-  const vocabTexts = [...data.corpusTexts, ...Object.values(data.splits).flatMap((s) => s.queryTexts)];
+  // built once from GloVe (tokenizing every text for the vocabulary and IDF), then copied per encoder
+  let template: GloveBagEncoder | undefined;
   return async () => {
-    glove ??= await loadGlove();
-    const make = () =>
-      gloveBagFromGlove(glove!, {
+    if (!template) {
+      const glove = table ?? (await loadGlove());
+      const vocabTexts = [...data.corpusTexts, ...Object.values(data.splits).flatMap((s) => s.queryTexts)];
+      template = gloveBagFromGlove(glove, {
         vocabTexts, pooling: cfg.pooling, projection: cfg.projection, normalize: cfg.normalize,
         trainEmbeddings: cfg.trainEmbeddings, trainProjection: cfg.projection !== 'none', seed,
       });
-    const query = make();
-    return { query, target: cfg.shared ? query : make() };
+    }
+    const query = template.clone();
+    return { query, target: cfg.shared ? query : template.clone() };
   };
 }
 

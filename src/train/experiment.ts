@@ -116,6 +116,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   }
   const rows: ExperimentRow[] = [];
   const initialCaches = new Map<number, Float32Array>();
+  const factories = new Map<string, () => Promise<EncoderPair>>();
   for (const seed of o.seeds) {
     for (const run of runs) {
       throwIfAborted(o.signal, 'experiment');
@@ -134,7 +135,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
       const changed = fs.existsSync(cfgFile) && JSON.stringify(JSON.parse(fs.readFileSync(cfgFile, 'utf8'))) !== JSON.stringify(cfg);
       if (changed) log(`${run.label} seed ${seed}: settings changed since ${runDir} was trained; starting it over`);
       if (o.fresh || changed) fs.rmSync(runDir, { recursive: true, force: true });
-      const makeEncoders = encoderFactory(cfg.encoder, data, seed, o.glove);
+      const factoryKey = `${JSON.stringify(cfg.encoder)}/${seed}`;
+      if (!factories.has(factoryKey)) factories.set(factoryKey, encoderFactory(cfg.encoder, data, seed, o.glove));
+      const makeEncoders = factories.get(factoryKey)!;
       // the never-refreshed cache g′ is the initial target encoder's, the same for every strategy of a seed
       let initialCache = initialCaches.get(seed);
       if (!initialCache && parseStrategy(run.strategy).usesCache && !parseStrategy(run.strategy).oracle) {

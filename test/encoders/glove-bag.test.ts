@@ -155,3 +155,26 @@ describe('GloVe bag encoder', () => {
     enc.dispose();
   });
 });
+
+test('clone gives the same outputs and fingerprint with independent variables', async () => {
+  const words = ['a', 'b', 'c', 'd'];
+  const glove = { words, index: new Map(words.map((w, i) => [w, i])), dim: 3, matrix: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]) };
+  const enc = gloveBagFromGlove(glove, { vocabTexts: ['a b', 'c d'], projection: 'linear' });
+  const before = tf.memory().numTensors;
+  const copy = enc.clone();
+  assert.equal(tf.memory().numTensors - before, enc.trainableVariables().length, 'a clone holds exactly its own variables');
+  const x = enc.encode(['a c', 'b d']);
+  const y = copy.encode(['a c', 'b d']);
+  assert.deepEqual(Array.from(y.dataSync()), Array.from(x.dataSync()));
+  assert.equal(copy.fingerprint(), enc.fingerprint());
+  const v = copy.trainableVariables()[0];
+  tf.tidy(() => v.assign(tf.zerosLike(v)));
+  assert.notEqual(copy.fingerprint(), enc.fingerprint());
+  const z = enc.encode(['a c']);
+  assert.deepEqual(Array.from(z.dataSync()), Array.from(x.dataSync()).slice(0, 3));
+  z.dispose();
+  tf.dispose([x, y]);
+  copy.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  enc.dispose();
+});
