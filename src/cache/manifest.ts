@@ -48,17 +48,7 @@ export const SHARD_FILE_RE = /^shard-\d{5,}(\.g\d+)?\.(f32|f16|ids\.txt|embedded
  * Builds a manifest object with its keys in a fixed order (so two builds of the same rows give the
  * same manifest apart from `created`).
  */
-export function makeManifest(m: {
-  dim: number;
-  rows: number;
-  dtype: CacheDtype;
-  normalized: boolean;
-  encoder: EncoderMeta;
-  step: number;
-  shardRows: number;
-  shards: ShardEntry[];
-  part?: PartInfo;
-}): CacheManifest {
+export function makeManifest(m: Omit<CacheManifest, 'format' | 'version' | 'created'>): CacheManifest {
   const out: CacheManifest = {
     format: 'freshcache-cache',
     version: CACHE_FORMAT_VERSION,

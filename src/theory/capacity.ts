@@ -11,7 +11,7 @@ import { InputError, throwIfAborted } from '../util/errors';
 import { Rng } from '../util/rng';
 import type { ProgressFn } from '../util/progress';
 import { estimateBound } from './bound';
-import { DEFAULT_CAPACITIES, SweepCapacity, SweepRunMetrics, Stat, summarize, correctorConfig, evaluateCorrector, fitOffline, rowsOf } from './sweep';
+import { DEFAULT_CAPACITIES, SweepCapacity, SweepRunMetrics, Stat, summarize, correctorConfig, evaluateCorrector, fitOffline, rowsOf, boundMetrics } from './sweep';
 
 export interface CacheCapacitySweepOptions {
   staleDir: string;
@@ -118,16 +118,7 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
           const ev = evaluateCorrector(corrector, { stale: p.stale, fresh: p.fresh, heldOut, queries, positives }, { dim: d, ...evalOpts });
           runs.push({
             ...ev,
-            bound: est.bound,
-            boundUncapped: est.boundUncapped,
-            empirical: est.empiricalError,
-            rademacherSpectral: est.rademacher.spectral?.value ?? NaN,
-            rademacherFrobenius: est.rademacher.frobenius?.valid ? est.rademacher.frobenius.value : NaN,
-            confidence: est.confidence,
-            lossBound: est.lossBound,
-            staleness: est.staleness,
-            branchBound: est.branchBound,
-            boundPairs: est.m,
+            ...boundMetrics(est),
             seconds: (performance.now() - t1) / 1000,
           });
         } finally {

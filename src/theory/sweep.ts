@@ -394,7 +394,8 @@ export function evaluateCorrector(
   };
 }
 
-function boundMetrics(est: BoundEstimate): Pick<SweepRunMetrics, 'bound' | 'boundUncapped' | 'empirical' | 'rademacherSpectral' | 'rademacherFrobenius' | 'confidence' | 'lossBound' | 'staleness' | 'branchBound' | 'boundPairs'> {
+/** The bound's terms as sweep metrics (shared by the synthetic and the real-cache sweeps). */
+export function boundMetrics(est: BoundEstimate): Pick<SweepRunMetrics, 'bound' | 'boundUncapped' | 'empirical' | 'rademacherSpectral' | 'rademacherFrobenius' | 'confidence' | 'lossBound' | 'staleness' | 'branchBound' | 'boundPairs'> {
   return {
     bound: est.bound,
     boundUncapped: est.boundUncapped,
