@@ -11,11 +11,11 @@
  *
  * The peer venv: python3 -m venv .cache/venv-peers && .cache/venv-peers/bin/pip install torch numpy
  */
-import { spawn, ChildProcessWithoutNullStreams } from 'child_process';
+import { PeerProcess, startPeer } from './peer-client';
+import { median } from './harness';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as readline from 'readline';
 
 export interface CorrectorBenchOptions {
   rounds?: number;
@@ -35,48 +35,8 @@ export const BENCH_CONFIGS: Record<string, { dim: number; width: number; depth: 
   'base-gelu': { dim: 768, width: 3072, depth: 1, activation: 'gelu', steps: 6 },
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** A line-protocol client of the PyTorch peer (`--serve`). */
-class TorchPeer {
-  private rl: readline.Interface;
-  private pending: ((line: string) => void)[] = [];
-  stderr = '';
-
-  constructor(private proc: ChildProcessWithoutNullStreams) {
-    this.rl = readline.createInterface({ input: proc.stdout });
-    this.rl.on('line', (l) => this.pending.shift()?.(l));
-    proc.stderr.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
-  }
-
-  request(msg: Record<string, unknown>): Promise<any> {
-    return new Promise((resolve, reject) => {
-      const onExit = () => reject(new Error(`PyTorch peer exited: ${this.stderr.split('\n').slice(-5).join(' | ')}`));
-      this.proc.once('exit', onExit);
-      this.pending.push((line) => {
-        this.proc.off('exit', onExit);
-        const r = JSON.parse(line);
-        if (r.ok) resolve(r);
-        else reject(new Error(`PyTorch peer: ${r.error}`));
-      });
-      this.proc.stdin.write(JSON.stringify(msg) + '\n');
-    });
-  }
-
-  close(): void {
-    this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
-  }
-}
-
-function startPeer(python: string, threads: number): TorchPeer | string {
-  if (!fs.existsSync(python)) return `python not found at ${python} (python3 -m venv .cache/venv-peers && .cache/venv-peers/bin/pip install torch numpy)`;
-  const script = path.join(__dirname, 'peers', 'corrector_fit.py');
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  return new TorchPeer(spawn(python, [script, '--serve', '--threads', String(threads)], { env }));
-}
+/** The peer script of this benchmark, started through bench/peer-client.ts. */
+const PEER_SCRIPT = path.join(__dirname, 'peers', 'corrector_fit.py');
 
 /** Runs the benchmark and writes its JSON; returns the record. */
 export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promise<Record<string, unknown>> {
@@ -100,9 +60,9 @@ export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promi
   // 2-core machine OpenMP's spin-waiting can make torch's 2-thread run much slower than its 1-thread
   // one, so the ratio is also given against the faster of the two.
   const peerThreads = threads > 1 ? [threads, 1] : [threads];
-  const peers: { threads: number; peer: TorchPeer }[] = [];
+  const peers: { threads: number; peer: PeerProcess }[] = [];
   for (const t of peerThreads) {
-    const p = startPeer(python, t);
+    const p = startPeer(python, PEER_SCRIPT, t);
     if (typeof p === 'string') {
       log(`PyTorch peer skipped: ${p}`);
       break;

@@ -11,11 +11,11 @@
  * Timed: forward pass + mean pooling + reading the result back, on an already tokenized batch of
  * `batch` texts that all fill `seq` tokens. Tokenization is timed separately (texts/s).
  */
-import { spawn, ChildProcessWithoutNullStreams } from 'child_process';
+import { PeerProcess, startPeer } from './peer-client';
+import { median } from './harness';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as readline from 'readline';
 
 export interface EncoderBenchOptions {
   rounds?: number;
@@ -34,50 +34,8 @@ export const BENCH_SIZES: Record<string, { layers: number; hidden: number; heads
   base: { layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** A line-protocol client of the PyTorch peer (`--serve`). */
-class TorchPeer {
-  private rl: readline.Interface;
-  private pending: ((line: string) => void)[] = [];
-  stderr = '';
-
-  constructor(private proc: ChildProcessWithoutNullStreams) {
-    this.rl = readline.createInterface({ input: proc.stdout });
-    this.rl.on('line', (l) => this.pending.shift()?.(l));
-    proc.stderr.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
-  }
-
-  request(msg: Record<string, unknown>): Promise<any> {
-    return new Promise((resolve, reject) => {
-      const onExit = () => reject(new Error(`PyTorch peer exited: ${this.stderr.split('\n').slice(-5).join(' | ')}`));
-      this.proc.once('exit', onExit);
-      this.pending.push((line) => {
-        this.proc.off('exit', onExit);
-        const r = JSON.parse(line);
-        if (r.ok) resolve(r);
-        else reject(new Error(`PyTorch peer: ${r.error}`));
-      });
-      this.proc.stdin.write(JSON.stringify(msg) + '\n');
-    });
-  }
-
-  close(): void {
-    this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
-  }
-}
-
-function startPeer(python: string, threads: number): TorchPeer | string {
-  if (!fs.existsSync(python)) return `python not found at ${python} (make the venv: see data-scripts/make-hf-fixtures.py)`;
-  const script = path.join(__dirname, 'peers', 'encoder_throughput.py');
-  // PASSIVE: OpenMP threads sleep instead of spinning between ops. On a shared (oversubscribed)
-  // machine torch's default spinning made it ~3-5x slower in our runs; set OMP_WAIT_POLICY to override.
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-  return new TorchPeer(spawn(python, [script, '--serve', '--threads', String(threads)], { env }));
-}
+/** The peer script of this benchmark, started through bench/peer-client.ts. */
+const PEER_SCRIPT = path.join(__dirname, 'peers', 'encoder_throughput.py');
 
 /** Texts long enough to fill `seq` word pieces. */
 function benchTexts(n: number, seq: number): string[] {
@@ -105,7 +63,7 @@ export async function runEncoderThroughputBench(o: EncoderBenchOptions = {}): Pr
   log(backend.summary);
 
   const python = o.python ?? process.env.FRESHCACHE_PYTHON ?? path.join('.cache', 'venv-hf', 'bin', 'python');
-  const peerOrWhy = startPeer(python, threads);
+  const peerOrWhy = startPeer(python, PEER_SCRIPT, threads);
   const peer = typeof peerOrWhy === 'string' ? null : peerOrWhy;
   if (!peer) log(`PyTorch peer skipped: ${peerOrWhy}`);
   const texts = benchTexts(batch, seq);
