@@ -83,7 +83,12 @@ function newUsearch(dim: number, s: AnnSettings): Index {
 
 /** An HNSW index whose keys are cache row indices. */
 export class AnnIndex {
-  constructor(private readonly index: Index, readonly meta: AnnIndexMeta) {}
+  /**
+   * @param searchThreads most threads a search may use: usearch reserves one search context per
+   *   thread of the build, and a search on more threads fails ("Reserve capacity ahead of
+   *   searches!"); 0 = any (the index was built or loaded with all cores).
+   */
+  constructor(private readonly index: Index, readonly meta: AnnIndexMeta, readonly searchThreads = 0) {}
 
   get rows(): number {
     return this.meta.rows;
@@ -111,7 +116,9 @@ export class AnnIndex {
     if (nq === 0 || this.rows === 0) return { nq, k, indices: top.rows, scores: top.scores };
     const kk = Math.min(k + maxEx, this.rows);
     const flat = queriesToArray(queries);
-    const raw = this.index.search(flat, kk, opts.threads ?? 0) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
+    const cap = this.searchThreads;
+    const threads = cap > 0 ? Math.min(opts.threads || cap, cap) : opts.threads ?? 0;
+    const raw = this.index.search(flat, kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
     const metric = this.settings.metric;
     for (let q = 0; q < nq; q++) {
       const count = raw.counts ? Number(raw.counts[q]) : raw.keys.length;
@@ -183,7 +190,7 @@ export async function buildAnnIndex(options: BuildAnnOptions): Promise<AnnIndex>
   return new AnnIndex(index, {
     format: 'freshcache-ann', version: 1, rows: source.rows, dim: source.dim, settings,
     cacheManifestSha256: checksum, created: new Date().toISOString(),
-  });
+  }, options.threads ?? 0);
 }
 
 async function manifestChecksum(dir: string): Promise<string | null> {

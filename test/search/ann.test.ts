@@ -165,7 +165,10 @@ describe('candidate-pool search', () => {
 
   test('a pool as large as the cache gives the exact search (top-k and Gumbel-top-k); searchCache routes to it', async () => {
     const small = new MemoryEmbeddings(data.slice(0, 500 * dim), dim);
-    const all = await buildAnnIndex({ source: small, settings: { expansionSearch: 600 } });
+    // one build thread (multi-threaded HNSW builds differ run to run) and a dense graph searched
+    // wider than the cache, so the index returns every row and the pool is the whole cache
+    const all = await buildAnnIndex({ source: small, threads: 1, settings: { connectivity: 32, expansionAdd: 500, expansionSearch: 2000 } });
+    assert.ok(Array.from(all.search(queries.slice(0, 10 * dim), 500).indices).every((r) => r >= 0), 'the index returns all 500 rows');
     const q = queries.slice(0, 10 * dim);
     const exact = await exactSearch({ source: small, queries: q, k: 8, transform });
     const pooled = await searchCache({ source: small, queries: q, k: 8, transform, ann: { index: all, poolSize: 500 } });
