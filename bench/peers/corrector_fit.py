@@ -17,11 +17,11 @@ backward, torch.optim.Adam (eps 1e-8) step, loss.item() read back. Fixed [batch,
 """
 import argparse
 import json
-import sys
 import time
 
 import torch
 from torch import nn
+from serve import serve, torch_threads
 
 models = {}
 ACTS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU}
@@ -81,37 +81,18 @@ def main():
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--steps", type=int, default=50)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    torch_threads(a.threads)
     if not a.serve:
         info = setup({"name": "m", "dim": a.dim, "width": a.width, "depth": a.depth, "activation": a.activation,
                       "batch": a.batch})
         secs, loss = run("m", a.steps)
         print(json.dumps({**info, "seconds": secs, "stepsPerSec": a.steps / secs, "loss": loss}))
         return
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-            if msg["cmd"] == "quit":
-                break
-            if msg["cmd"] == "setup":
-                out = setup(msg)
-            elif msg["cmd"] == "run":
-                secs, loss = run(msg["name"], int(msg["steps"]))
-                out = {"ok": True, "seconds": secs, "loss": loss}
-            else:
-                out = {"ok": False, "error": f"unknown cmd {msg['cmd']}"}
-        except Exception as e:  # report, keep serving
-            out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
+    def run_cmd(msg):
+        secs, loss = run(msg["name"], int(msg["steps"]))
+        return {"seconds": secs, "loss": loss}
 
+    serve({"setup": setup, "run": run_cmd})
 
 if __name__ == "__main__":
     main()

@@ -19,11 +19,11 @@ followed by mean pooling over the mask, as the TypeScript encoder does.
 """
 import argparse
 import json
-import sys
 import time
 
 import torch
 from transformers import BertConfig, BertModel
+from serve import serve, torch_threads
 
 models = {}
 
@@ -72,11 +72,7 @@ def main():
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    torch_threads(a.threads)
     if not a.serve:
         spec = {"name": "m", "layers": a.layers, "hidden": a.hidden, "heads": a.heads, "intermediate": a.intermediate,
                 "batch": a.batch, "seq": a.seq}
@@ -85,25 +81,7 @@ def main():
         best = sorted(times)[len(times) // 2]
         print(json.dumps({**info, "times": times, "textsPerSec": a.batch / best}))
         return
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-            if msg["cmd"] == "quit":
-                break
-            if msg["cmd"] == "setup":
-                out = setup(msg)
-            elif msg["cmd"] == "run":
-                out = {"ok": True, "times": run(msg["name"], int(msg["reps"]))}
-            else:
-                out = {"ok": False, "error": f"unknown cmd {msg['cmd']}"}
-        except Exception as e:  # report, keep serving
-            out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
-
+    serve({"setup": setup, "run": lambda msg: {"times": run(msg["name"], int(msg["reps"]))}})
 
 if __name__ == "__main__":
     main()

@@ -17,11 +17,11 @@ Standalone: python faiss_search.py --rows 100000 --dim 128 --queries 1000 (rando
 """
 import argparse
 import json
-import sys
 import time
 
 import numpy as np
 import faiss
+from serve import serve
 
 state = {}
 
@@ -104,21 +104,7 @@ def main():
                "hnsw64": hnsw_search({"k": 10, "efSearch": 64}), "faiss": faiss.__version__}
         print(json.dumps(out))
         return
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-            if msg["cmd"] == "quit":
-                break
-            fn = CMDS.get(msg["cmd"])
-            out = {"ok": True, **fn(msg)} if fn else {"ok": False, "error": f"unknown cmd {msg['cmd']}"}
-        except Exception as e:  # report, keep serving
-            out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
-
+    serve(CMDS)
 
 if __name__ == "__main__":
     main()

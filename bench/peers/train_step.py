@@ -27,12 +27,12 @@ Token ids are random (fixed lengths Lp / Lq): the work per step depends on the s
 """
 import argparse
 import json
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from serve import serve, torch_threads
 
 S = {}
 
@@ -167,37 +167,17 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    torch_threads(a.threads)
     if not a.serve:
         info = setup({"vocab": 60000, "dim": 100, "rows": 117791, "passageTokens": 12, "queryTokens": 6, "queries": 48571})
         print(json.dumps({**info, "corrector": timed(lambda: step("corrector"), a.steps),
                           "stale": timed(lambda: step("stale"), a.steps), "refresh": timed(refresh, 1)}))
         return
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-            if msg["cmd"] == "quit":
-                break
-            if msg["cmd"] == "setup":
-                out = {"ok": True, **setup(msg)}
-            elif msg["cmd"] == "run":
-                out = {"ok": True, "times": timed(lambda: step(msg["strategy"]), int(msg["steps"]))}
-            elif msg["cmd"] == "refresh":
-                out = {"ok": True, "times": timed(refresh, int(msg.get("reps", 1)))}
-            else:
-                out = {"ok": False, "error": f"unknown cmd {msg['cmd']}"}
-        except Exception as e:  # report, keep serving
-            out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
-
+    serve({
+        "setup": setup,
+        "run": lambda msg: {"times": timed(lambda: step(msg["strategy"]), int(msg["steps"]))},
+        "refresh": lambda msg: {"times": timed(refresh, int(msg.get("reps", 1)))},
+    })
 
 if __name__ == "__main__":
     main()
