@@ -7,20 +7,13 @@ import { execFileSync } from 'child_process';
 import { initBackend } from '../../src/tensor';
 import { InputError } from '../../src/util/errors';
 import { buildCache } from '../../src/cache/build';
+import { hashVector as hashVectorOf } from '../cache/helpers';
 import { fitCorrectorFromCaches, readCachePairs, loadCorrector } from '../../src/corrector';
 
 const dim = 6;
 
-/** Deterministic text → vector in [-1, 1)^dim. */
-function hashVector(text: string): Float32Array {
-  const v = new Float32Array(dim);
-  for (let j = 0; j < dim; j++) {
-    let h = (0x811c9dc5 ^ (j * 0x9e3779b1)) >>> 0;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    v[j] = (h / 2 ** 32) * 2 - 1;
-  }
-  return v;
-}
+/** Deterministic text → vector in [-1, 1)^dim (the cache tests' fixture encoder). */
+const hashVector = (text: string): Float32Array => hashVectorOf(text, dim);
 
 /** The "fresh" encoder: a fixed linear drift of the stale one, fresh_j = stale_j + 0.5·stale_{j+1} + 0.1. */
 function drifted(text: string): Float32Array {

@@ -7,21 +7,14 @@ import { execFileSync } from 'child_process';
 import { initBackend } from '../../src/tensor';
 import { InputError } from '../../src/util/errors';
 import { buildCache } from '../../src/cache/build';
+import { hashVector as hashVectorOf } from '../cache/helpers';
 import { fitCorrectorFromCaches } from '../../src/corrector';
 import { estimateBoundFromCaches, splitPairs, runCacheCapacitySweep, formatCapacityTable, DEFAULT_CAPACITIES } from '../../src/theory';
 
 const dim = 6;
 
-/** Deterministic text → vector in [-1, 1)^dim. */
-function hashVector(text: string): Float32Array {
-  const v = new Float32Array(dim);
-  for (let j = 0; j < dim; j++) {
-    let h = (0x811c9dc5 ^ (j * 0x9e3779b1)) >>> 0;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    v[j] = (h / 2 ** 32) * 2 - 1;
-  }
-  return v;
-}
+/** Deterministic text → vector in [-1, 1)^dim (the cache tests' fixture encoder). */
+const hashVector = (text: string): Float32Array => hashVectorOf(text, dim);
 const drifted = (t: string) => {
   const s = hashVector(t);
   return s.map((v, j) => v + 0.3 * Math.tanh(s[(j + 1) % dim]) + 0.05);
