@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Encoder } from './types';
-import { loadBertEncoder } from './bert';
+import { loadBertEncoder } from './bert-load';
 import { loadRandomProjectionEncoder } from './random-projection';
 import { GLOVE_BAG_FORMAT, loadGloveBagEncoder } from './glove-bag';
 import { InputError } from '../util/errors';

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadGlove, type Glove } from '../data/glove';
 import { gloveBagFromGlove, type GloveBagEncoder } from '../encoders/glove-bag';
-import { loadBertEncoder } from '../encoders/bert';
+import { loadBertEncoder } from '../encoders/bert-load';
 import { InputError } from '../util/errors';
 import type { EncoderConfig } from './config';
 import type { TrainData } from './data';

@@ -1,0 +1,362 @@
+/**
+ * Streaming readers of the BEIR layout (corpus, queries, answers, qrels) and the in-memory loaders
+ * built on them. Every malformed record is an InputError naming the file and line.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
+import { readLines } from '../util/lines';
+import type { ProgressFn } from '../util/progress';
+import { AnswerRecord, CorpusDoc, IdIndex, QRELS_HEADER, QrelRow, Qrels, Query } from './dataset';
+
+/** Options shared by the streaming readers and writers. */
+export interface StreamOptions {
+  signal?: AbortSignal;
+  progress?: ProgressFn;
+  /** Total record count for the progress bar, when known (e.g. from dataset.json). */
+  total?: number;
+}
+
+/** How often (records) streaming readers and writers check the signal and report progress. */
+export const REPORT_EVERY = 10_000;
+// ---------------------------------------------------------------------------------------------
+// Readers
+// ---------------------------------------------------------------------------------------------
+
+function assertFileExists(file: string, what: string): void {
+  if (!fs.existsSync(file)) throw new InputError(`${file}: file not found (expected the ${what})`);
+  if (!fs.statSync(file).isFile()) throw new InputError(`${file}: not a file (expected the ${what})`);
+}
+
+/**
+ * Streams the JSON objects of a .jsonl (or .jsonl.gz) file with their 1-based line numbers.
+ * Blank lines are skipped. Throws an InputError for a missing file, a line that is not JSON or
+ * not an object, and a file with no records.
+ */
+export async function* readJsonlObjects(
+  file: string,
+  what: string,
+  opts: StreamOptions = {},
+): AsyncGenerator<{ obj: Record<string, unknown>; lineNo: number }> {
+  assertFileExists(file, what);
+  let n = 0;
+  for await (const { line, lineNo } of readLines(file)) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw inputErrorAt(file, lineNo, `not valid JSON (${(e as Error).message}); expected one JSON object per line (${what})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw inputErrorAt(file, lineNo, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    }
+    n++;
+    if (n % REPORT_EVERY === 0) {
+      throwIfAborted(opts.signal, `reading ${file}`);
+      opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total, unit: 'lines' });
+    }
+    yield { obj: value as Record<string, unknown>, lineNo };
+  }
+  if (n === 0) throw new InputError(`${file}: empty file (expected one JSON object per line: ${what})`);
+  opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total ?? n, unit: 'lines' });
+}
+
+export function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/** Checks an id read from `file:lineNo` (non-empty string, no tab or line break). */
+function checkId(v: unknown, field: string, file: string, lineNo: number): string {
+  if (v === undefined) throw inputErrorAt(file, lineNo, `missing "${field}" (expected a string id)`);
+  if (typeof v !== 'string') throw inputErrorAt(file, lineNo, `expected "${field}" to be a string, found ${typeName(v)} ${JSON.stringify(v)}`);
+  if (v === '') throw inputErrorAt(file, lineNo, `"${field}" is empty (expected a non-empty id)`);
+  if (/[\t\r\n]/.test(v)) throw inputErrorAt(file, lineNo, `"${field}" ${JSON.stringify(v)} contains a tab or line break (ids go into TSV qrels and run files)`);
+  return v;
+}
+
+function checkText(v: unknown, field: string, file: string, lineNo: number, optional: boolean): string {
+  if (v === undefined || (optional && v === null)) {
+    if (optional) return '';
+    throw inputErrorAt(file, lineNo, `missing "${field}" (expected a string)`);
+  }
+  if (typeof v !== 'string') throw inputErrorAt(file, lineNo, `expected "${field}" to be a string, found ${typeName(v)}`);
+  return v;
+}
+
+/** Options of the corpus and query readers. */
+export interface ReadRecordsOptions extends StreamOptions {
+  /**
+   * Throw on a repeated `_id` (default true). Keeps every id in memory (an IdIndex:
+   * about 110 bytes per short id, 1.8 GB for 17M); turn off only for a corpus already checked.
+   */
+  checkDuplicates?: boolean;
+}
+
+function duplicateChecker(file: string, enabled: boolean): (id: string, lineNo: number) => void {
+  if (!enabled) return () => {};
+  const seen = new IdIndex();
+  return (id, lineNo) => {
+    const prev = seen.add(id, lineNo);
+    if (prev !== undefined) throw inputErrorAt(file, lineNo, `duplicate "_id" ${JSON.stringify(id)} (first at line ${prev}); ids must be unique`);
+  };
+}
+
+const CORPUS_WHAT = 'corpus: {"_id", "title", "text"}';
+const QUERIES_WHAT = 'queries: {"_id", "text"}';
+const ANSWERS_WHAT = 'answers: {"_id", "answers": [strings]}';
+
+/** Corpus records with their line numbers (see readCorpus). */
+export async function* readCorpusLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<CorpusDoc & { lineNo: number }> {
+  const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
+  for await (const { obj, lineNo } of readJsonlObjects(file, CORPUS_WHAT, opts)) {
+    const id = checkId(obj._id, '_id', file, lineNo);
+    const title = checkText(obj.title, 'title', file, lineNo, true);
+    const text = checkText(obj.text, 'text', file, lineNo, false);
+    dup(id, lineNo);
+    yield { id, title, text, lineNo };
+  }
+}
+
+/**
+ * Streams the passages of a BEIR `corpus.jsonl` (or .gz): `{"_id": string, "title"?: string,
+ * "text": string}` per line; other fields are ignored; a null title reads as ''. Never holds the
+ * file: memory is the duplicate check's id set only. InputError (file:line) on malformed lines, a
+ * missing or non-string `_id`/`text`, a non-string `title`, duplicate ids and an empty file.
+ */
+export async function* readCorpus(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<CorpusDoc> {
+  for await (const d of readCorpusLines(file, opts)) yield { id: d.id, title: d.title, text: d.text };
+}
+
+/** Query records with their line numbers (see readQueries). */
+export async function* readQueriesLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<Query & { lineNo: number }> {
+  const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
+  for await (const { obj, lineNo } of readJsonlObjects(file, QUERIES_WHAT, opts)) {
+    const id = checkId(obj._id, '_id', file, lineNo);
+    const text = checkText(obj.text, 'text', file, lineNo, false);
+    dup(id, lineNo);
+    yield { id, text, lineNo };
+  }
+}
+
+/**
+ * Streams the queries of a BEIR `queries.jsonl` (or .gz): `{"_id": string, "text": string}` per
+ * line; other fields (BEIR's `metadata`) are ignored. Same errors as readCorpus.
+ */
+export async function* readQueries(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<Query> {
+  for await (const q of readQueriesLines(file, opts)) yield { id: q.id, text: q.text };
+}
+
+/** Answer records with their line numbers (see readAnswers). */
+export async function* readAnswersLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<AnswerRecord & { lineNo: number }> {
+  const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
+  for await (const { obj, lineNo } of readJsonlObjects(file, ANSWERS_WHAT, opts)) {
+    const id = checkId(obj._id, '_id', file, lineNo);
+    const a = obj.answers;
+    if (a === undefined) throw inputErrorAt(file, lineNo, 'missing "answers" (expected an array of strings)');
+    if (!Array.isArray(a) || !a.every((s) => typeof s === 'string')) {
+      throw inputErrorAt(file, lineNo, `expected "answers" to be an array of strings, found ${typeName(a)}`);
+    }
+    dup(id, lineNo);
+    yield { id, answers: a as string[], lineNo };
+  }
+}
+
+/**
+ * Streams `answers.jsonl` (or .gz): `{"_id": query id, "answers": string[]}` per line.
+ * InputError on malformed lines, a missing `_id`, `answers` that is not an array of strings,
+ * duplicate ids and an empty file.
+ */
+export async function* readAnswers(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<AnswerRecord> {
+  for await (const a of readAnswersLines(file, opts)) yield { id: a.id, answers: a.answers };
+}
+
+/** A qrels row with the line it came from. */
+export interface QrelRowAt extends QrelRow {
+  lineNo: number;
+}
+
+/**
+ * Streams a BEIR qrels file `qrels/<split>.tsv` (or .gz): a header line
+ * `query-id<TAB>corpus-id<TAB>score`, then one `query-id<TAB>corpus-id<TAB>score` row per line
+ * (score a finite number). Blank lines are skipped. InputError (file:line) on a missing file,
+ * an empty file, a missing or different header, a file with a header but no rows, a row with
+ * other than 3 columns, an empty id and a non-numeric score.
+ */
+export async function* readQrels(file: string, opts: StreamOptions = {}): AsyncGenerator<QrelRowAt> {
+  assertFileExists(file, 'qrels file (query-id<TAB>corpus-id<TAB>score)');
+  const header = QRELS_HEADER.join('\t');
+  let sawHeader = false;
+  let n = 0;
+  for await (const { line, lineNo } of readLines(file)) {
+    if (line.trim() === '') continue;
+    const cols = line.split('\t');
+    if (!sawHeader) {
+      if (cols.length === 3 && cols.every((c, i) => c.trim().toLowerCase() === QRELS_HEADER[i])) {
+        sawHeader = true;
+        continue;
+      }
+      throw inputErrorAt(file, lineNo, `missing header: expected the first line to be ${JSON.stringify(header)}, found ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    if (cols.length !== 3) {
+      throw inputErrorAt(
+        file,
+        lineNo,
+        `expected 3 tab-separated columns (query-id, corpus-id, score), found ${cols.length}` +
+          (cols.length === 4 ? ' (TREC qrels have 4: drop the second, iteration, column)' : cols.length === 1 ? ' (columns must be separated by tabs)' : ''),
+      );
+    }
+    const [queryId, docId, s] = cols;
+    if (queryId === '') throw inputErrorAt(file, lineNo, 'empty query-id (column 1)');
+    if (docId === '') throw inputErrorAt(file, lineNo, 'empty corpus-id (column 2)');
+    const score = s.trim() === '' ? NaN : Number(s);
+    if (!Number.isFinite(score)) throw inputErrorAt(file, lineNo, `score (column 3) ${JSON.stringify(s)} is not a number`);
+    n++;
+    if (n % REPORT_EVERY === 0) {
+      throwIfAborted(opts.signal, `reading ${file}`);
+      opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total, unit: 'rows' });
+    }
+    yield { queryId, docId, score, lineNo };
+  }
+  if (!sawHeader) throw new InputError(`${file}: empty file (expected the header ${JSON.stringify(header)} and then rows)`);
+  if (n === 0) throw new InputError(`${file}: no rows after the header (expected query-id<TAB>corpus-id<TAB>score rows)`);
+}
+
+/** Something that answers whether an id is known (a Set, an IdIndex, a Map). */
+export interface IdLookup {
+  has(id: string): boolean;
+}
+
+/** Options of loadQrels. */
+export interface LoadQrelsOptions extends StreamOptions {
+  /** When given, a row whose query id is not here is an error. */
+  knownQueries?: IdLookup;
+  /** When given, a row whose corpus id is not here is an error. */
+  knownDocs?: IdLookup;
+}
+
+/** Qrels with, for each corpus id they name, the first line naming it (for later checks). */
+export interface LoadedQrels {
+  qrels: Qrels;
+  rows: number;
+  docFirstLine: Map<string, number>;
+}
+
+/**
+ * Reads a whole qrels file into memory (query id → corpus id → score) with the errors of
+ * readQrels, plus: a repeated (query-id, corpus-id) pair, and ids missing from `knownQueries` /
+ * `knownDocs` when those are given.
+ */
+export async function loadQrels(file: string, opts: LoadQrelsOptions = {}): Promise<LoadedQrels> {
+  const qrels: Qrels = new Map();
+  const docFirstLine = new Map<string, number>();
+  const pairLine = new Map<string, Map<string, number>>();
+  let rows = 0;
+  for await (const r of readQrels(file, opts)) {
+    if (opts.knownQueries && !opts.knownQueries.has(r.queryId)) {
+      throw inputErrorAt(file, r.lineNo, `query-id ${JSON.stringify(r.queryId)} is not in the queries file`);
+    }
+    if (opts.knownDocs && !opts.knownDocs.has(r.docId)) {
+      throw inputErrorAt(file, r.lineNo, `corpus-id ${JSON.stringify(r.docId)} is not in the corpus`);
+    }
+    let docs = qrels.get(r.queryId);
+    let lines = pairLine.get(r.queryId);
+    if (!docs || !lines) {
+      qrels.set(r.queryId, (docs = new Map()));
+      pairLine.set(r.queryId, (lines = new Map()));
+    }
+    const prev = lines.get(r.docId);
+    if (prev !== undefined) {
+      throw inputErrorAt(file, r.lineNo, `repeated pair (${JSON.stringify(r.queryId)}, ${JSON.stringify(r.docId)}) (first at line ${prev}); each pair must appear once`);
+    }
+    lines.set(r.docId, r.lineNo);
+    docs.set(r.docId, r.score);
+    if (!docFirstLine.has(r.docId)) docFirstLine.set(r.docId, r.lineNo);
+    rows++;
+  }
+  return { qrels, rows, docFirstLine };
+}
+
+/** All queries of a queries file in file order (duplicates rejected). */
+export async function loadQueries(file: string, opts: StreamOptions = {}): Promise<Query[]> {
+  const out: Query[] = [];
+  for await (const q of readQueries(file, opts)) out.push(q);
+  return out;
+}
+
+/** All answers of an answers file: query id → answer strings. */
+export async function loadAnswers(file: string, opts: StreamOptions = {}): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for await (const a of readAnswers(file, opts)) out.set(a.id, a.answers);
+  return out;
+}
+
+/** The corpus ids in row order (row = record order in the file) and the id → row index. */
+export interface CorpusIds {
+  ids: string[];
+  /** id → row. */
+  index: IdIndex;
+}
+
+/**
+ * A corpus held in memory as parallel arrays (row i: ids[i], titles[i], texts[i]) plus the
+ * id → row index: what training and the cache builder use to turn corpus ids into rows.
+ */
+export interface CorpusArrays extends CorpusIds {
+  titles: string[];
+  texts: string[];
+}
+
+/**
+ * Loads a whole corpus file into arrays in file order (row = line order among records), with
+ * the id → row index. For small and mid-size corpora; stream big ones with readCorpus.
+ */
+export async function loadCorpus(file: string, opts: StreamOptions = {}): Promise<CorpusArrays> {
+  const ids: string[] = [];
+  const titles: string[] = [];
+  const texts: string[] = [];
+  const index = new IdIndex();
+  // duplicates are caught by the index itself, so the reader need not keep a second id set
+  for await (const d of readCorpusLines(file, { ...opts, checkDuplicates: false })) {
+    const prev = index.add(d.id, ids.length);
+    if (prev !== undefined) throw inputErrorAt(file, d.lineNo, `duplicate "_id" ${JSON.stringify(d.id)} (same as row ${prev}); ids must be unique`);
+    ids.push(d.id);
+    titles.push(d.title);
+    texts.push(d.text);
+  }
+  return { ids, titles, texts, index };
+}
+
+/**
+ * Loads only the corpus ids (row order) and the id → row index, streaming past the texts: the
+ * mapping training needs on a corpus too big to hold as text. Duplicate ids are errors.
+ */
+export async function loadCorpusIds(file: string, opts: StreamOptions = {}): Promise<CorpusIds> {
+  const ids: string[] = [];
+  const index = new IdIndex();
+  for await (const d of readCorpusLines(file, { ...opts, checkDuplicates: false })) {
+    const prev = index.add(d.id, ids.length);
+    if (prev !== undefined) throw inputErrorAt(file, d.lineNo, `duplicate "_id" ${JSON.stringify(d.id)} (same as row ${prev}); ids must be unique`);
+    ids.push(d.id);
+  }
+  return { ids, index };
+}
+
+/**
+ * Rows of the relevant documents of each query: query id → corpus rows with score ≥ `minScore`
+ * (default 1), in qrels order. Ids the index lacks are skipped (loadDataset has already checked).
+ */
+export function relevantRows(qrels: Qrels, index: { get(id: string): number | undefined }, minScore = 1): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [q, docs] of qrels) {
+    const rows: number[] = [];
+    for (const [d, s] of docs) {
+      if (s < minScore) continue;
+      const r = index.get(d);
+      if (r !== undefined) rows.push(r);
+    }
+    out.set(q, rows);
+  }
+  return out;
+}
+
