@@ -49,6 +49,8 @@ export const dataCommand: Command = {
     gzipCorpus: { type: 'boolean', help: 'write corpus.jsonl.gz instead of corpus.jsonl', default: false },
     name: { type: 'string', help: 'dataset name written to dataset.json', placeholder: 'name' },
     licence: { type: 'string', help: 'convert beir: licence text for dataset.json', placeholder: 'text' },
+    source: { type: 'string', help: 'convert beir: where the data came from, for dataset.json (default: the --from folder\'s path)', placeholder: 'text' },
+    description: { type: 'string', help: 'convert beir: description for dataset.json', placeholder: 'text' },
     extra: { type: 'int', help: 'subsample: random non-gold passages to add', placeholder: 'N' },
     seed: { type: 'int', help: 'subsample: seed of the query and passage draws', default: 0 },
     maxQueries: { type: 'int', help: 'subsample: at most this many judged queries per split', placeholder: 'N' },
@@ -98,7 +100,7 @@ export const dataCommand: Command = {
         let r: ConvertResult;
         if (arg === 'nq') r = await convertNq({ ...base, splits: splits as NqSplit[] | undefined, positives: opts.positives as 'all' | 'first', missingPositives: opts.missingPositives as 'error' | 'drop', name: str('name') });
         else if (arg === 'msmarco') r = await convertMsmarco({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name') });
-        else if (arg === 'beir') r = await convertBeir({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name'), licence: str('licence') });
+        else if (arg === 'beir') r = await convertBeir({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name'), licence: str('licence'), source: str('source'), description: str('description') });
         else throw new InputError(`data convert: expected nq, msmarco or beir, got ${arg === undefined ? 'nothing' : `'${arg}'`}`);
         printConverted(r, ctx.out);
         return;

@@ -2,6 +2,16 @@ import type { Command } from '../command';
 import { bm25SearchFiles, PYSERINI_BM25, searchCacheFolder, searchToRun, type AnnSettings } from '../../search';
 import { writeRun } from '../../eval';
 import { InputError } from '../../util/errors';
+import { readManifest } from '../../cache/manifest';
+import { datasetFolderOf, resolveEncoderSpec } from '../../train/encoder-spec';
+import { ZERO_SHOT_ENCODER } from '../../train/zero-shot';
+
+/** The random encoder's dimension and seed are the cache's own (a random projection is defined by them). */
+function randomEncoderOf(cacheDir: string): { dim?: number; seed?: number } {
+  const m = readManifest(cacheDir);
+  const seed = m.encoder.config.seed;
+  return { dim: m.dim, seed: typeof seed === 'number' ? seed : 0 };
+}
 
 export const searchCommand: Command = {
   name: 'search',
@@ -13,7 +23,9 @@ export const searchCommand: Command = {
   flags: {
     cache: { type: 'string', help: 'cache folder (manifest.json + shards); not with --bm25', placeholder: 'dir' },
     queries: { type: 'string', help: 'queries.jsonl (_id, text), encoded with --encoder', placeholder: 'file' },
-    encoder: { type: 'string', help: 'query encoder (with --queries): random, glove or a saved encoder folder, as in build-cache', placeholder: 'random|glove|dir' },
+    encoder: { type: 'string', help: 'query encoder (with --queries), as in build-cache: zero-shot, random, glove, a saved encoder folder, or a run folder (its query encoder); it must pair with the encoder that built the cache', default: ZERO_SHOT_ENCODER, placeholder: 'name|dir' },
+    dataset: { type: 'string', help: 'dataset folder the zero-shot encoder is built from (default: the folder of --queries)', placeholder: 'dir' },
+    allowEncoderMismatch: { type: 'boolean', help: 'search a cache built by another encoder on purpose (e.g. a trained query encoder against the stale zero-shot cache)', default: false },
     queryEmbeddings: { type: 'string', help: 'jsonl of {"_id", "embedding": [...]} instead of --queries', placeholder: 'file' },
     out: { type: 'string', help: 'run file to write (TREC: qid Q0 docid rank score tag)', placeholder: 'file', required: true },
     k: { type: 'int', help: 'rows per query', default: 10 },
@@ -56,10 +68,19 @@ export const searchCommand: Command = {
       expansionAdd: opts.expansionAdd as number | undefined,
       expansionSearch: opts.expansionSearch as number | undefined,
     };
+    const queries = opts.queries as string | undefined;
+    const named = queries && !opts.queryEmbeddings
+      ? await resolveEncoderSpec(String(opts.encoder), {
+        dataset: (opts.dataset as string | undefined) ?? datasetFolderOf(queries),
+        ...randomEncoderOf(opts.cache as string),
+        progress: ctx.progress, signal: ctx.signal,
+      })
+      : undefined;
     const found = await searchCacheFolder({
       cacheDir: opts.cache as string,
-      queries: opts.queries as string | undefined,
-      encoder: opts.encoder as string | undefined,
+      queries,
+      queryEncoder: named,
+      allowEncoderMismatch: opts.allowEncoderMismatch as boolean,
       queryEmbeddings: opts.queryEmbeddings as string | undefined,
       k: opts.k as number,
       method: opts.ann ? 'ann' : 'exact',
@@ -69,7 +90,7 @@ export const searchCommand: Command = {
       blockRows: opts.blockRows as number,
       progress: ctx.progress,
       signal: ctx.signal,
-    });
+    }).finally(() => named?.encoder.dispose());
     writeRun(opts.out as string, searchToRun(found), { tag: opts.tag as string });
     ctx.log(`${opts.out}: ${found.queryIds.length} queries × top-${opts.k} (${opts.ann ? 'ann' : 'exact'})`);
   },
