@@ -11,7 +11,7 @@ import type { EncoderMeta } from './types';
 
 /** What a cache is expected to have been built with. */
 export interface ExpectedEncoder {
-  /** How the user named the encoder (`zero-shot`, `random`, a run folder). */
+  /** What the user asked for, for messages: `--encoder zero-shot`, `the run's initial target encoder`. */
   name: string;
   /** Fingerprint of the target encoder that pairs with the query encoder in use. */
   targetFingerprint: string;
@@ -22,10 +22,10 @@ function describe(m: EncoderMeta): string {
 }
 
 /** Throws a one-line InputError unless the cache's encoder is the expected one (or `allowMismatch`). */
-export function checkCacheEncoder(cacheDir: string, cached: EncoderMeta, expected: ExpectedEncoder, allowMismatch: boolean | undefined, flag = '--encoder'): void {
+export function checkCacheEncoder(cacheDir: string, cached: EncoderMeta, expected: ExpectedEncoder, allowMismatch: boolean | undefined): void {
   if (allowMismatch || cached.fingerprint === expected.targetFingerprint) return;
   throw new InputError(
-    `${cacheDir}: built by encoder ${describe(cached)}, but ${flag} ${expected.name} pairs with ${expected.targetFingerprint.slice(0, 12)}; ` +
-      `use the encoder that built the cache (${cached.name ?? cached.kind}), rebuild the cache, or pass --allow-encoder-mismatch to use this stale cache on purpose`,
+    `${cacheDir}: built by encoder ${describe(cached)}, but ${expected.name} pairs with a cache built by ${expected.targetFingerprint.slice(0, 12)}; ` +
+      `use the encoder that built it${cached.name ? ` (--encoder ${cached.name})` : ''}, rebuild the cache, or pass --allow-encoder-mismatch to use it stale on purpose`,
   );
 }

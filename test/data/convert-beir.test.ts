@@ -82,7 +82,7 @@ describe('convertBeir', () => {
   const malformed: [string, Record<string, string>, RegExp][] = [
     ['corpus line not JSON', { 'corpus.jsonl': CORPUS + '{"_id": "9", "text": \n' }, /corpus\.jsonl:4: not valid JSON/],
     ['query without text', { 'queries.jsonl': QUERIES + '{"_id": "8"}\n' }, /queries\.jsonl:4: missing "text"/],
-    ['qrels without header', { 'qrels/test.tsv': '1\t4983\t1\n' }, /test\.tsv:1: missing header/],
+    ['qrels without header', { 'qrels/test.tsv': '1\t4983\t1\n' }, /test\.tsv:1: expected the BEIR header/],
     ['qrels unknown query', { 'qrels/test.tsv': TEST + '42\t4983\t1\n' }, /test\.tsv:5: query-id "42" is not in the queries file/],
     ['qrels unknown corpus id', { 'qrels/test.tsv': TEST + '1\t0000\t1\n' }, /test\.tsv:5: corpus-id "0000" is not in the corpus \(1 such ids\)/],
   ];

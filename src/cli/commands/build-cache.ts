@@ -44,7 +44,7 @@ export const buildCacheCommand: Command = {
         corpus: String(opts.corpus),
         dir: String(opts.out),
         encoder,
-        encoderName: named.name,
+        encoderName: spec,
         dtype: opts.dtype as CacheDtype,
         shard: parseShardFlag(opts.shard as string | undefined),
         totalRows: opts.totalRows as number | undefined,
@@ -56,7 +56,7 @@ export const buildCacheCommand: Command = {
         signal: ctx.signal,
       });
       const part = m.part ? ` (part ${m.part.index}/${m.part.count}: rows ${m.part.start}..${m.part.end} of ${m.part.totalRows})` : '';
-      ctx.out(`${opts.out}: ${m.rows} rows × ${m.dim} ${m.dtype} in ${m.shards.length} shard(s), encoder ${named.name} (${m.encoder.kind}) ${m.encoder.fingerprint.slice(0, 12)}${part}`);
+      ctx.out(`${opts.out}: ${m.rows} rows × ${m.dim} ${m.dtype} in ${m.shards.length} shard(s), encoder ${spec} (${m.encoder.kind}) ${m.encoder.fingerprint.slice(0, 12)}${part}`);
     } finally {
       encoder.dispose();
     }
