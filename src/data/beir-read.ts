@@ -43,15 +43,7 @@ export async function* readJsonlObjects(
   let n = 0;
   for await (const { line, lineNo } of readLines(file)) {
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw inputErrorAt(file, lineNo, `not valid JSON (${(e as Error).message}); expected one JSON object per line (${what})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw inputErrorAt(file, lineNo, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
-    }
+    const value = parseJsonObjectLine(line, file, lineNo, what);
     n++;
     if (n % REPORT_EVERY === 0) {
       throwIfAborted(opts.signal, `reading ${file}`);
@@ -61,6 +53,20 @@ export async function* readJsonlObjects(
   }
   if (n === 0) throw new InputError(`${file}: empty file (expected one JSON object per line: ${what})`);
   opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total ?? n, unit: 'lines' });
+}
+
+/** One line of a .jsonl file as a JSON object; InputError (file:line) otherwise. */
+export function parseJsonObjectLine(line: string, file: string, lineNo: number, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw inputErrorAt(file, lineNo, `not valid JSON (${(e as Error).message}); expected one JSON object per line (${what})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw inputErrorAt(file, lineNo, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+  }
+  return value as Record<string, unknown>;
 }
 
 export function typeName(v: unknown): string {
@@ -103,17 +109,25 @@ function duplicateChecker(file: string, enabled: boolean): (id: string, lineNo: 
   };
 }
 
-const CORPUS_WHAT = 'corpus: {"_id", "title", "text"}';
-const QUERIES_WHAT = 'queries: {"_id", "text"}';
+export const CORPUS_WHAT = 'corpus: {"_id", "title", "text"}';
+export const QUERIES_WHAT = 'queries: {"_id", "text"}';
+
+/** A corpus record's fields, checked (InputError at file:line for a bad `_id`, `title` or `text`). */
+export function corpusRecord(obj: Record<string, unknown>, file: string, lineNo: number): CorpusDoc {
+  return { id: checkId(obj._id, '_id', file, lineNo), title: checkText(obj.title, 'title', file, lineNo, true), text: checkText(obj.text, 'text', file, lineNo, false) };
+}
+
+/** A query record's fields, checked (InputError at file:line for a bad `_id` or `text`). */
+export function queryRecord(obj: Record<string, unknown>, file: string, lineNo: number): Query {
+  return { id: checkId(obj._id, '_id', file, lineNo), text: checkText(obj.text, 'text', file, lineNo, false) };
+}
 const ANSWERS_WHAT = 'answers: {"_id", "answers": [strings]}';
 
 /** Corpus records with their line numbers (see readCorpus). */
 export async function* readCorpusLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<CorpusDoc & { lineNo: number }> {
   const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
   for await (const { obj, lineNo } of readJsonlObjects(file, CORPUS_WHAT, opts)) {
-    const id = checkId(obj._id, '_id', file, lineNo);
-    const title = checkText(obj.title, 'title', file, lineNo, true);
-    const text = checkText(obj.text, 'text', file, lineNo, false);
+    const { id, title, text } = corpusRecord(obj, file, lineNo);
     dup(id, lineNo);
     yield { id, title, text, lineNo };
   }
@@ -133,8 +147,7 @@ export async function* readCorpus(file: string, opts: ReadRecordsOptions = {}): 
 export async function* readQueriesLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<Query & { lineNo: number }> {
   const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
   for await (const { obj, lineNo } of readJsonlObjects(file, QUERIES_WHAT, opts)) {
-    const id = checkId(obj._id, '_id', file, lineNo);
-    const text = checkText(obj.text, 'text', file, lineNo, false);
+    const { id, text } = queryRecord(obj, file, lineNo);
     dup(id, lineNo);
     yield { id, text, lineNo };
   }
