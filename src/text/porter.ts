@@ -141,22 +141,17 @@ class PorterWord {
 
   /** Double suffixes → single ones (-ization → -ize, ...), when m > 0. */
   private step3(): void {
-    if (this.k === 0) return;
-    const rules = STEP3[this.b[this.k - 1]];
-    if (!rules) return;
-    for (const [suffix, to] of rules) {
-      if (this.ends(suffix)) {
-        this.r(to);
-        return;
-      }
-    }
+    if (this.k > 0) this.replaceFirst(STEP3[this.b[this.k - 1]]);
   }
 
   /** -ic-, -full, -ness etc., when m > 0. */
   private step4(): void {
-    const rules = STEP4[this.b[this.k]];
-    if (!rules) return;
-    for (const [suffix, to] of rules) {
+    this.replaceFirst(STEP4[this.b[this.k]]);
+  }
+
+  /** The first rule whose suffix ends the word replaces it (when m > 0); later rules are not tried. */
+  private replaceFirst(rules: [string, string][] | undefined): void {
+    for (const [suffix, to] of rules ?? []) {
       if (this.ends(suffix)) {
         this.r(to);
         return;

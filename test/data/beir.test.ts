@@ -406,6 +406,9 @@ describe('loadDataset', () => {
     await rejectsInput(loadDataset(dir, { split: 'test', loadCorpus: 'ids' }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
     const ds = await loadDataset(dir, { split: 'test', checkCorpusIds: false });
     assert.equal(ds.qrels.get('q3')!.get('zz'), 1);
+    // a second split checked against the corpus ids loaded for the first: still file:line
+    const first = await loadDataset(dir, { split: 'train', loadCorpus: 'ids' });
+    await rejectsInput(loadDataset(dir, { split: 'test', knownCorpus: first.corpusIds }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
   });
 
   test('answers naming an unknown query', async () => {
