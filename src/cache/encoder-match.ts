@@ -26,6 +26,6 @@ export function checkCacheEncoder(cacheDir: string, cached: EncoderMeta, expecte
   if (allowMismatch || cached.fingerprint === expected.targetFingerprint) return;
   throw new InputError(
     `${cacheDir}: built by encoder ${describe(cached)}, but ${expected.name} pairs with a cache built by ${expected.targetFingerprint.slice(0, 12)}; ` +
-      `use the encoder that built it${cached.name ? ` (--encoder ${cached.name})` : ''}, rebuild the cache, or pass --allow-encoder-mismatch to use it stale on purpose`,
+      `use the encoder that built it${cached.name ? ` (build-cache --encoder ${cached.name})` : ''}, rebuild the cache, or pass --allow-encoder-mismatch to use it stale on purpose`,
   );
 }
