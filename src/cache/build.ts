@@ -196,7 +196,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   const progress = opts.progress;
   const toEncode = Number.isFinite(rowEnd) ? rowEnd - resumeRow : undefined;
   let encoded = 0;
-  progress?.({ stage: 'build cache', done: 0, total: toEncode, unit: 'rows', info: resumeRow > rowStart ? { resumedAt: resumeRow } : undefined });
+  // nothing left to encode (a finished build run again): no "build cache: 0 rows" line
+  if (toEncode !== 0) progress?.({ stage: 'build cache', done: 0, total: toEncode, unit: 'rows', info: resumeRow > rowStart ? { resumedAt: resumeRow } : undefined });
 
   const iter = (Symbol.asyncIterator in opts.corpus
     ? (opts.corpus as AsyncIterable<CorpusDoc>)[Symbol.asyncIterator]()

@@ -45,6 +45,12 @@ export interface LoadDatasetOptions {
    * set false to skip that pass on a huge corpus.
    */
   checkCorpusIds?: boolean;
+  /**
+   * The corpus ids, already loaded (e.g. for another split of the same dataset): qrels corpus ids
+   * are checked against them, each unknown one reported at its file:line, without reading the
+   * corpus again.
+   */
+  knownCorpus?: CorpusIds;
   /** Keep all queries, not only those with qrels rows in the split. Default false. */
   allQueries?: boolean;
   signal?: AbortSignal;
@@ -115,13 +121,13 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
   const checkDocs = !answerOnly && (opts.checkCorpusIds ?? true);
   const loaded: LoadedQrels = answerOnly
     ? { qrels: new Map(), rows: 0, docFirstLine: new Map() }
-    : await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? corpusIds?.index : undefined });
+    : await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? (corpusIds ?? opts.knownCorpus)?.index : undefined });
   const expected = answerOnly ? undefined : manifest?.counts.qrels[opts.split];
   if (expected && expected.rows !== loaded.rows) {
     throw new InputError(`${qrelsFile}: has ${loaded.rows} rows but ${paths.manifest} says ${expected.rows} (truncated or replaced file?)`);
   }
 
-  if (checkDocs && !corpusIds) {
+  if (checkDocs && !corpusIds && !opts.knownCorpus) {
     // one streaming pass: tick off the (few) corpus ids the qrels name
     const missing = new Set(loaded.docFirstLine.keys());
     let n = 0;

@@ -127,18 +127,35 @@ export class GloveBagEncoder implements Encoder {
     this.normalized = cfg.normalize;
   }
 
-  /** Row ids of the in-vocabulary tokens of `text` (at most maxTokens). */
-  tokenIds(text: string): number[] {
-    const ids: number[] = [];
+  /** Row ids of the in-vocabulary tokens of `text`, in order, before any cut. */
+  private *vocabIds(text: string): Generator<number> {
     for (const tok of tokenizeWords(text, { keepCompound: (c) => this.index.has(c) })) {
       let id = this.index.get(tok);
       if (id === undefined && CLITIC_ALIASES[tok] !== undefined) id = this.index.get(CLITIC_ALIASES[tok]);
-      if (id !== undefined) {
-        ids.push(id);
-        if (ids.length >= this.cfg.maxTokens) break;
-      }
+      if (id !== undefined) yield id;
+    }
+  }
+
+  /** Row ids of the in-vocabulary tokens of `text` (at most maxTokens: the rest is cut). */
+  tokenIds(text: string): number[] {
+    const ids: number[] = [];
+    for (const id of this.vocabIds(text)) {
+      ids.push(id);
+      if (ids.length >= this.cfg.maxTokens) break;
     }
     return ids;
+  }
+
+  /** Tokens pooled per text at most; a text with more is cut to its first maxTokens. */
+  get maxTokens(): number {
+    return this.cfg.maxTokens;
+  }
+
+  /** In-vocabulary tokens of `text` before the maxTokens cut (what truncation counts compare). */
+  countTokens(text: string): number {
+    let n = 0;
+    for (const _ of this.vocabIds(text)) n++;
+    return n;
   }
 
   private memoTokenIds(text: string): Int32Array {

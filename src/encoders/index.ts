@@ -56,3 +56,4 @@ export async function loadEncoder(dir: string): Promise<Encoder> {
   if (!loader) throw new InputError(`${path.join(dir, 'config.json')}: unknown encoder kind '${kind}'; expected one of ${[...loaders.keys()].join(', ')}`);
   return loader(dir);
 }
+export * from './truncation';

@@ -22,6 +22,8 @@ export interface EncoderConfig {
   trainEmbeddings: boolean;
   /** Query and target encoders share weights. */
   shared: boolean;
+  /** kind 'glove-bag': in-vocabulary tokens pooled per text; the rest is cut (default 64). */
+  maxTokens?: number;
 }
 
 export interface CorrectorOptions {

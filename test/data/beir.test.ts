@@ -252,9 +252,15 @@ describe('readQrels / loadQrels', () => {
     assert.equal(rows, 1);
   });
 
-  test('missing header', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: missing header: expected the first line to be "query-id\\tcorpus-id\\tscore"/);
-    await rejectsInput(drain(readQrels(file('t.tsv', 'query-id corpus-id score\nq1\td1\t1\n'))), /t\.tsv:1: missing header/);
+  test('one format rule: BEIR needs its header; headerless 4-field lines are TREC qrels; 3 fields without the header are refused', async () => {
+    await rejectsInput(drain(readQrels(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: expected the BEIR header "query-id<TAB>corpus-id<TAB>score" or a TREC qrels row .* found 3 field\(s\)/);
+    await rejectsInput(drain(readQrels(file('t.tsv', 'q1 d1\n'))), /t\.tsv:1: expected the BEIR header .* found 2 field\(s\)/);
+    assert.equal((await loadQrels(file('t.tsv', 'query-id corpus-id score\nq1\td1\t1\n'))).rows, 1);
+    const trec = await loadQrels(file('t.tsv', 'q1 0 d1 2\nq1\t0\td2\t0\n\nq2 Q0 d1 1\n'));
+    assert.equal(trec.rows, 3);
+    assert.equal(trec.qrels.get('q1')!.get('d1'), 2);
+    assert.equal(trec.qrels.get('q2')!.get('d1'), 1);
+    await rejectsInput(drain(readQrels(file('t.tsv', 'q1 0 d1 2\nq1 d2 1\n'))), /t\.tsv:2: expected 4 whitespace-separated fields \(TREC qrels/);
   });
 
   test('empty file and header without rows', async () => {
@@ -264,14 +270,14 @@ describe('readQrels / loadQrels', () => {
 
   test('wrong column count', async () => {
     await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t1\nq1\td2\n'))), /t\.tsv:3: expected 3 tab-separated columns .* found 2/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: .*found 4 \(TREC qrels/);
+    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: expected 3 tab-separated columns .* found 4/);
     await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1 d1 1\n'))), /t\.tsv:2: .*found 1 \(columns must be separated by tabs\)/);
   });
 
   test('non-numeric or empty score, empty ids', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: score \(column 3\) "high" is not a number/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: score \(column 3\) "" is not a number/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: score/);
+    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found "high"/);
+    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found ""/);
+    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: expected a number as the score/);
     await rejectsInput(drain(readQrels(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: empty query-id/);
     await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: empty corpus-id/);
   });
@@ -400,6 +406,9 @@ describe('loadDataset', () => {
     await rejectsInput(loadDataset(dir, { split: 'test', loadCorpus: 'ids' }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
     const ds = await loadDataset(dir, { split: 'test', checkCorpusIds: false });
     assert.equal(ds.qrels.get('q3')!.get('zz'), 1);
+    // a second split checked against the corpus ids loaded for the first: still file:line
+    const first = await loadDataset(dir, { split: 'train', loadCorpus: 'ids' });
+    await rejectsInput(loadDataset(dir, { split: 'test', knownCorpus: first.corpusIds }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
   });
 
   test('answers naming an unknown query', async () => {

@@ -1,6 +1,8 @@
 import type { Command } from '../command';
 import { InputError } from '../../util/errors';
-import { buildCacheFromFile, cacheEncoder } from '../../cache/from-file';
+import { buildCacheFromFile } from '../../cache/from-file';
+import { datasetFolderOf, resolveEncoderSpec } from '../../train/encoder-spec';
+import { ZERO_SHOT_ENCODER } from '../../train/zero-shot';
 import type { CacheDtype } from '../../cache/types';
 
 /** Parses `--shard i/n` (0 <= i < n). */
@@ -14,11 +16,12 @@ export function parseShardFlag(value: string | undefined): { index: number; coun
 export const buildCacheCommand: Command = {
   name: 'build-cache',
   summary: 'encode a corpus into an embedding cache (resumable; --shard i/n builds one part)',
-  usage: '--corpus data/wordnet/corpus.jsonl --out caches/x [--encoder random|glove|<dir>] [--dtype f32|f16] [--shard i/n]',
+  usage: '--corpus data/my-task --out caches/x [--encoder zero-shot|random|glove|<dir>] [--dtype f32|f16] [--shard i/n]',
   flags: {
     corpus: { type: 'string', help: 'corpus.jsonl (or .gz), or a dataset folder holding one', placeholder: 'file', required: true },
     out: { type: 'string', help: 'cache folder to write (rerun the same command to resume a killed build)', placeholder: 'dir', required: true },
-    encoder: { type: 'string', help: 'random (fixed random projection), glove (GloVe bag) or a saved encoder folder', default: 'random', placeholder: 'random|glove|dir' },
+    encoder: { type: 'string', help: 'zero-shot (the encoder training starts from: IDF-weighted GloVe bag of the dataset), random (fixed random projection), glove (uniform-mean GloVe bag), a saved encoder folder or a run folder', default: ZERO_SHOT_ENCODER, placeholder: 'name|dir' },
+    dataset: { type: 'string', help: 'dataset folder the zero-shot encoder is built from (default: the --corpus folder)', placeholder: 'dir' },
     dim: { type: 'int', help: 'output dimension of the random encoder', default: 128 },
     seed: { type: 'int', help: 'seed of the random encoder', default: 0 },
     dtype: { type: 'string', help: 'storage type of the shards', default: 'f32', choices: ['f32', 'f16'] },
@@ -32,12 +35,16 @@ export const buildCacheCommand: Command = {
   async run(opts, ctx) {
     const spec = String(opts.encoder);
     if (spec !== 'random') await ctx.backend();
-    const encoder = await cacheEncoder(spec, { dim: opts.dim as number, seed: opts.seed as number });
+    const dataset = (opts.dataset as string | undefined) ?? datasetFolderOf(String(opts.corpus));
+    const named = await resolveEncoderSpec(spec, { dataset, dim: opts.dim as number, seed: opts.seed as number, progress: ctx.progress, signal: ctx.signal });
+    const { encoder } = named;
     try {
+      if (named.note) ctx.log(`note: ${named.note}`);
       const m = await buildCacheFromFile({
         corpus: String(opts.corpus),
         dir: String(opts.out),
         encoder,
+        encoderName: spec,
         dtype: opts.dtype as CacheDtype,
         shard: parseShardFlag(opts.shard as string | undefined),
         totalRows: opts.totalRows as number | undefined,
@@ -49,7 +56,7 @@ export const buildCacheCommand: Command = {
         signal: ctx.signal,
       });
       const part = m.part ? ` (part ${m.part.index}/${m.part.count}: rows ${m.part.start}..${m.part.end} of ${m.part.totalRows})` : '';
-      ctx.out(`${opts.out}: ${m.rows} rows × ${m.dim} ${m.dtype} in ${m.shards.length} shard(s), encoder ${m.encoder.kind} ${m.encoder.fingerprint.slice(0, 12)}${part}`);
+      ctx.out(`${opts.out}: ${m.rows} rows × ${m.dim} ${m.dtype} in ${m.shards.length} shard(s), encoder ${spec} (${m.encoder.kind}) ${m.encoder.fingerprint.slice(0, 12)}${part}`);
     } finally {
       encoder.dispose();
     }

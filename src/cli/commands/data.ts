@@ -6,8 +6,12 @@ import { extractArchive } from '../../data/extract';
 import { convertBeir, convertMsmarco, convertNq, ConvertResult, NqSplit } from '../../data/convert';
 import { subsampleDataset } from '../../data/subsample';
 import { DATA_SOURCES, sourceByName } from '../../data/sources';
+import { checkDataset, formatDatasetCheck, problemTotal } from '../../data/check';
+import { countsTokens, type Encoder } from '../../encoders';
+import { resolveEncoderSpec } from '../../train/encoder-spec';
+import { ZERO_SHOT_ENCODER } from '../../train/zero-shot';
 
-const SUBCOMMANDS = ['list', 'download', 'extract', 'convert', 'subsample'];
+const SUBCOMMANDS = ['check', 'list', 'download', 'extract', 'convert', 'subsample'];
 
 function gb(bytes: number): string {
   return `${(bytes / 1e9).toFixed(bytes < 1e8 ? 3 : 1)} GB`;
@@ -30,9 +34,9 @@ function printConverted(r: ConvertResult, out: (l: string) => void): void {
 
 export const dataCommand: Command = {
   name: 'data',
-  summary: 'download (resumable, checksummed), extract, convert (nq, msmarco, beir) and subsample external datasets',
+  summary: 'check a dataset folder; download (resumable, checksummed), extract, convert (nq, msmarco, beir) and subsample external datasets',
   usage: [
-    'list | download <name|all> [--dir data/raw] | extract <archive> --out <folder>',
+    'check <folder> [--encoder zero-shot|none|<dir>] | list | download <name|all> [--dir data/raw] | extract <archive> --out <folder>',
     '       | convert <nq|msmarco|beir> --from <folder> --out <folder> | subsample --from <dataset> --out <folder> --extra N [--seed S]',
   ].join('\n'),
   flags: {
@@ -49,9 +53,12 @@ export const dataCommand: Command = {
     gzipCorpus: { type: 'boolean', help: 'write corpus.jsonl.gz instead of corpus.jsonl', default: false },
     name: { type: 'string', help: 'dataset name written to dataset.json', placeholder: 'name' },
     licence: { type: 'string', help: 'convert beir: licence text for dataset.json', placeholder: 'text' },
+    source: { type: 'string', help: 'convert beir: where the data came from, for dataset.json (default: the --from folder\'s path)', placeholder: 'text' },
+    description: { type: 'string', help: 'convert beir: description for dataset.json', placeholder: 'text' },
     extra: { type: 'int', help: 'subsample: random non-gold passages to add', placeholder: 'N' },
     seed: { type: 'int', help: 'subsample: seed of the query and passage draws', default: 0 },
     maxQueries: { type: 'int', help: 'subsample: at most this many judged queries per split', placeholder: 'N' },
+    encoder: { type: 'string', help: 'check: count text lengths in this encoder\'s tokens against its limit (zero-shot, glove, a saved encoder folder; none to skip)', default: ZERO_SHOT_ENCODER, placeholder: 'name|dir' },
   },
   async run(opts, ctx) {
     const [sub, arg] = opts._;
@@ -63,6 +70,29 @@ export const dataCommand: Command = {
     };
     const common = { progress: ctx.progress, signal: ctx.signal };
     switch (sub) {
+      case 'check': {
+        if (!arg) throw new InputError('data check: expected the dataset folder (data check <folder>)');
+        const spec = String(opts.encoder);
+        const encoders: Encoder[] = [];
+        try {
+          const c = await checkDataset(arg, {
+            ...common,
+            tokenCounter: spec === 'none' ? undefined : async () => {
+              await ctx.backend();
+              const { encoder } = await resolveEncoderSpec(spec, { dataset: arg, ...common });
+              encoders.push(encoder);
+              if (countsTokens(encoder)) return { name: spec, maxTokens: encoder.maxTokens, countTokens: (t) => encoder.countTokens(t) };
+              ctx.log(`note: encoder ${spec} (${encoder.kind}) cannot count its tokens; no length statistics`);
+              return undefined;
+            },
+          });
+          for (const p of c.problems) ctx.out(p);
+          for (const l of formatDatasetCheck(c)) ctx.out(l);
+          return problemTotal(c) > 0 ? 2 : 0;
+        } finally {
+          for (const e of encoders) e.dispose();
+        }
+      }
       case 'list': {
         for (const s of DATA_SOURCES) {
           const bytes = s.files.reduce((t, f) => t + (f.size ?? f.approxBytes ?? 0), 0);
@@ -98,7 +128,7 @@ export const dataCommand: Command = {
         let r: ConvertResult;
         if (arg === 'nq') r = await convertNq({ ...base, splits: splits as NqSplit[] | undefined, positives: opts.positives as 'all' | 'first', missingPositives: opts.missingPositives as 'error' | 'drop', name: str('name') });
         else if (arg === 'msmarco') r = await convertMsmarco({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name') });
-        else if (arg === 'beir') r = await convertBeir({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name'), licence: str('licence') });
+        else if (arg === 'beir') r = await convertBeir({ ...base, splits, allQueries: opts.allQueries as boolean, name: str('name'), licence: str('licence'), source: str('source'), description: str('description') });
         else throw new InputError(`data convert: expected nq, msmarco or beir, got ${arg === undefined ? 'nothing' : `'${arg}'`}`);
         printConverted(r, ctx.out);
         return;

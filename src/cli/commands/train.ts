@@ -1,4 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { countTruncated, truncationNote } from '../../encoders/truncation';
+import { readInitialCache } from '../../train/initial-cache';
 import type { Command } from '../command';
 import type { Flags, ParsedFlags } from '../args';
 import { DEFAULT_TRAIN_CONFIG, resolveConfig, type TrainConfigInput } from '../../train/config';
@@ -58,6 +61,8 @@ export const trainCommand: Command = {
     name: { type: 'string', help: 'run name: writes runs/<name>/ (default: the strategy)' },
     runsDir: { type: 'string', help: 'folder of runs', default: 'runs', placeholder: 'dir' },
     fresh: { type: 'boolean', help: 'start over instead of resuming', default: false },
+    cache: { type: 'string', help: 'initial stale cache built by build-cache (default: the run encodes the corpus itself); must be built by the initial target encoder (zero-shot)', placeholder: 'dir' },
+    allowEncoderMismatch: { type: 'boolean', help: 'with --cache: use a cache built by another encoder on purpose', default: false },
     ...TRAIN_FLAGS,
   },
   async run(o, ctx) {
@@ -68,10 +73,25 @@ export const trainCommand: Command = {
     const cfg = resolveConfig({ ...trainConfigFromFlags(o), strategy: strategy.label, dataset, name });
     const data = await loadTrainData(dataset, [cfg.trainSplit, cfg.devSplit, ...(cfg.testSplit ? [cfg.testSplit] : [])], { progress: ctx.progress, signal: ctx.signal });
     const runDir = path.join(String(o.runsDir), name);
-    const r = await trainRetriever({ config: cfg, data, makeEncoders: encoderFactory(cfg.encoder, data, cfg.seed), runDir, resume: !o.fresh, progress: ctx.progress, signal: ctx.signal });
+    const makeEncoders = encoderFactory(cfg.encoder, data, cfg.seed);
+    // the initial encoders once before training: what they cut, and what a given cache must match
+    const initial = await makeEncoders();
+    let initialCache: Float32Array | undefined;
+    try {
+      const note = truncationNote(countTruncated(initial.target, data.corpusTexts), 'passages');
+      if (note) ctx.log(`note: ${note}`);
+      if (o.cache) {
+        const expected = { name: "the run's initial target encoder", targetFingerprint: initial.target.fingerprint(), dim: initial.target.dim };
+        initialCache = await readInitialCache(String(o.cache), data.corpusIds, expected, o.allowEncoderMismatch as boolean);
+      }
+    } finally {
+      initial.query.dispose();
+      if (initial.target !== initial.query) initial.target.dispose();
+    }
+    const r = await trainRetriever({ config: cfg, data, makeEncoders, initialCache, runDir, resume: !o.fresh, progress: ctx.progress, signal: ctx.signal });
     ctx.out(`${r.strategy}: dev MRR@10 ${r.dev.mrr10.toFixed(4)} R@1 ${r.dev.recall1.toFixed(4)} R@10 ${r.dev.recall10.toFixed(4)} R@100 ${r.dev.recall100.toFixed(4)}` +
       (r.test ? `; test MRR@10 ${r.test.mrr10.toFixed(4)} R@100 ${r.test.recall100.toFixed(4)}` : ''));
     ctx.out(`re-embedding cost: ${r.cost.reembed} target encodes (${r.cost.reembedCorpusPasses.toFixed(2)} corpus passes); all target encodes ${r.cost.totalTargetEncodes}; ${r.wallSeconds.toFixed(0)} s`);
-    ctx.out(`run folder: ${runDir} (config.json, log.jsonl, result.json, ${cfg.devSplit}.trec)`);
+    ctx.out(`run folder: ${runDir}: ${fs.readdirSync(runDir).sort().map((f) => (fs.statSync(path.join(runDir, f)).isDirectory() ? `${f}/` : f)).join(', ')}`);
   },
 };
