@@ -7,9 +7,9 @@ import { initBackend, tf } from '../../src/tensor';
 import { tinyTask } from './helpers';
 import { resolveConfig, type TrainConfigInput } from '../../src/train/config';
 import { encoderFactory } from '../../src/train/encoders';
-import { trainRetriever, candidateMask, type EncoderPair, type StepInfo } from '../../src/train/loop';
+import { trainRetriever, candidateMask, type StepInfo } from '../../src/train/loop';
 import { readLog } from '../../src/train/log';
-import type { Encoder } from '../../src/encoders/types';
+import type { Encoder, EncoderPair } from '../../src/encoders/types';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-train-'));
 
