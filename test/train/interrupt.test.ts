@@ -40,7 +40,7 @@ test('Ctrl-C during `freshcache train` (a real SIGINT to a real child process) s
   child.stderr.on('data', (b: Buffer) => {
     stderr += b.toString();
     // the first progress line of the training stage: the step loop is running
-    if (!signalled && /train sigint: .*steps/.test(stderr)) {
+    if (!signalled && /\btrain \S+: .*steps/.test(stderr)) {
       signalled = true;
       child.kill('SIGINT');
     }

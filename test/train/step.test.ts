@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, tf } from '../../src/tensor';
-import { tinyTask } from './helpers';
-import { resolveConfig, type TrainConfigInput } from '../../src/train/config';
+import { tinyTask, tinyConfig } from './helpers';
+import type { TrainConfigInput } from '../../src/train/config';
 import { encoderFactory } from '../../src/train/encoders';
 import { trainRetriever } from '../../src/train/loop';
 import { hasCheckpoint, loadEncoderWeights } from '../../src/train/checkpoint';
@@ -16,14 +16,7 @@ import type { ProgressEvent } from '../../src/util/progress';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-step-'));
 
-function config(over: TrainConfigInput) {
-  return resolveConfig({
-    steps: 12, batchSize: 8, negatives: 3, logEvery: 2, checkpointEvery: 5, probeRows: 50, probeQueries: 10,
-    lr: 5e-2, beta: 5, blockRows: 32, dataset: 'tiny', encoder: { pooling: 'mean', projection: 'linear', normalize: true },
-    ...over,
-    corrector: { kind: 'mlp', width: 16, ...(over.corrector ?? {}) },
-  });
-}
+const config = (over: TrainConfigInput) => tinyConfig({ steps: 12, logEvery: 2, checkpointEvery: 5, ...over });
 
 before(async () => {
   await initBackend();
