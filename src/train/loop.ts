@@ -48,7 +48,7 @@ import { probeStaleness } from './probe';
 import { evaluateSplit } from './evaluate';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint, encoderVariables } from './checkpoint';
 import {
-  trainStep, encodeAll, targetEncode, shuffledQueries, rebuildAnn, finiteSum, reportSteps,
+  trainStep, encodeAll, targetEncode, shuffledQueries, rebuildAnn, sumOfAll, reportSteps,
   type RunContext, type Selection,
 } from './step';
 
@@ -177,7 +177,7 @@ async function startRun(opts: TrainOptions): Promise<Run> {
 
 /** The guard's base case: a run starts from finite weights (after that, the gradients are what can go bad). */
 async function checkStartingWeights(run: Run): Promise<void> {
-  const t = finiteSum([...run.encVars, ...(run.corrector?.variables() ?? [])]);
+  const t = sumOfAll([...run.encVars, ...(run.corrector?.variables() ?? [])]);
   const finite = Number.isFinite((await t.data())[0]);
   t.dispose();
   if (!finite) {
