@@ -34,6 +34,12 @@ export interface Encoder {
   dispose(): void;
 }
 
+/** The two encoders of a run: query encoder f and target encoder g (the same object when they share weights). */
+export interface EncoderPair {
+  query: Encoder;
+  target: Encoder;
+}
+
 /** Encodes texts to plain row-major floats without keeping tensors: what cache building needs. */
 export type EncodeFn = (texts: string[]) => Promise<Float32Array>;
 

@@ -17,7 +17,7 @@ import type { FigureSpec } from './figure';
 import { plotlyBundle } from './bundle';
 import { htmlTable, isDataFrameLike, rowsFromDataFrame, type DataFrameLike, type Row, type TableOptions } from './table';
 import type { ProgressEvent, ProgressFn } from '../util/progress';
-import { formatDuration } from '../util/progress';
+import { formatDuration, isFinal, progressRate } from '../util/progress';
 
 /** Where HTML goes: `tslab.display` or a `tslab.newDisplay()` that is overwritten on each call. */
 export interface DisplayLike {
@@ -211,20 +211,20 @@ export function notebookProgress(opts: { everyMs?: number } = {}): ProgressFn {
       st = { d: liveDisplay(), t0: now, last: 0 };
       stages.set(e.stage, st);
     }
-    const finished = e.total !== undefined && e.done >= e.total;
-    if (!finished && now - st.last < every) return;
+    if (!isFinal(e) && now - st.last < every) return;
     st.last = now;
     st.d.html(progressHtml(e, (now - st.t0) / 1000));
+    if (isFinal(e)) stages.delete(e.stage); // a later stage of the same name gets its own line and clock
   };
 }
 
 /** One progress line as HTML: a bar when the total is known, counts, rate, ETA, info. */
 export function progressHtml(e: ProgressEvent, elapsedSeconds: number): string {
   const unit = e.unit ?? 'it';
-  const rate = e.done / Math.max(elapsedSeconds, 1e-9);
+  const rate = progressRate(e, elapsedSeconds);
   const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
   let text = `${esc(e.stage)}: ${e.done}${e.total !== undefined ? `/${e.total}` : ''} ${esc(unit)}, ${rate.toPrecision(3)} ${esc(unit)}/s`;
-  if (e.total !== undefined) text += e.done >= e.total ? `, done in ${formatDuration(elapsedSeconds)}` : `, ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}`;
+  if (e.total !== undefined) text += isFinal(e) ? `, ${e.done >= e.total ? 'done' : 'stopped'} in ${formatDuration(elapsedSeconds)}` : `, ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}`;
   if (e.info) text += ' · ' + Object.entries(e.info).map(([k, v]) => `${esc(k)}=${esc(typeof v === 'number' ? String(+v.toPrecision(4)) : v)}`).join(' ');
   const pct = e.total ? Math.min(100, (100 * e.done) / e.total) : undefined;
   const bar = pct === undefined ? '' : `<progress value="${pct.toFixed(1)}" max="100" style="width:220px;vertical-align:middle;margin-right:8px;"></progress>`;

@@ -20,9 +20,26 @@ import { MemoryEmbeddings } from '../cache/memory';
 import type { Corrector } from '../corrector/networks';
 import type { Adam, AdamState } from '../corrector/adam';
 import type { OnlineCorrectorTrainer } from '../corrector/fit';
-import type { LoopState, EncoderPair } from './loop';
+import type { EncoderPair } from '../encoders/types';
+import type { Rng } from '../util/rng';
+import type { CostLedger } from './ledger';
 
 export const CHECKPOINT_VERSION = 2;
+
+/** Everything in a training run that changes from step to step; a checkpoint is exactly this. */
+export interface LoopState {
+  step: number;
+  rng: Rng;
+  /** The current epoch's query order, and the position in it. */
+  order: Int32Array;
+  orderPos: number;
+  epoch: number;
+  cache: MemoryEmbeddings | null;
+  cacheChanged: boolean;
+  ledger: CostLedger;
+  /** Training seconds so far (excluding time spent down between a kill and a resume). */
+  elapsed: number;
+}
 
 interface Parts {
   state: LoopState;
@@ -102,8 +119,11 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const named: { name: string; shape: number[]; data: Float32Array }[] = [];
-  encoderVariables(p.enc).forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
-  p.corrector?.variables().forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  const encVars = encoderVariables(p.enc);
+  const corrVars = p.corrector?.variables() ?? [];
+  const values = await readVariables([...encVars, ...corrVars]);
+  encVars.forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: values[i] }));
+  corrVars.forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: values[encVars.length + i] }));
   const encAdam = p.encOpt.getState();
   const corr = p.corrOpt?.getState();
   for (const [label, a] of [['encOpt', encAdam], ['corrOpt', corr?.optimizer]] as const) {
@@ -138,6 +158,21 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(tmp, dir);
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** The variables' values in one awaited device→host read. */
+async function readVariables(vars: tf.Variable[]): Promise<Float32Array[]> {
+  if (vars.length === 0) return [];
+  const all = tf.tidy(() => tf.concat(vars.map((v) => v.reshape([-1]))));
+  const flat = (await all.data()) as Float32Array;
+  all.dispose();
+  const out: Float32Array[] = [];
+  let off = 0;
+  for (const v of vars) {
+    out.push(flat.subarray(off, off + v.size));
+    off += v.size;
+  }
+  return out;
 }
 
 export async function loadCheckpoint(dir: string, p: Parts & { initialCache?: Float32Array }): Promise<void> {

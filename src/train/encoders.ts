@@ -14,7 +14,7 @@ import { loadBertEncoder } from '../encoders/bert-load';
 import { InputError } from '../util/errors';
 import type { EncoderConfig } from './config';
 import type { TrainData } from './data';
-import type { EncoderPair } from './loop';
+import type { EncoderPair } from '../encoders/types';
 import { zeroShotGloveBag } from './zero-shot';
 
 /**

@@ -13,15 +13,11 @@ import type { Qrels, Run } from '../eval/types';
 import { Rng } from '../util/rng';
 import type { CostLedger } from './ledger';
 import type { TrainData } from './data';
-import type { EncoderPair } from './loop';
+import type { EncoderPair } from '../encoders/types';
+import type { ProgressFn } from '../util/progress';
+import type { RetrievalMetrics } from './log';
 
-export interface RetrievalMetrics {
-  queries: number;
-  mrr10: number;
-  recall1: number;
-  recall10: number;
-  recall100: number;
-}
+export type { RetrievalMetrics };
 
 export const TABLE_METRICS = ['mrr@10', 'success@1', 'success@10', 'success@100'] as const;
 
@@ -39,9 +35,13 @@ export interface EvaluateSplitOptions {
   /** Fresh corpus embeddings to reuse (e.g. already computed for this step). */
   corpusEmbeddings?: Float32Array;
   batch?: number;
+  /** Reports passages encoded plus queries searched, under `stage` (default 'evaluate <split>'). */
+  progress?: ProgressFn;
+  stage?: string;
 }
 
-export async function encodeCorpus(data: TrainData, encoders: EncoderPair, ledger?: CostLedger, batch = 4096): Promise<Float32Array> {
+/** `onRows(done)` is called after each batch with the passages encoded so far. */
+export async function encodeCorpus(data: TrainData, encoders: EncoderPair, ledger?: CostLedger, batch = 4096, onRows?: (done: number) => void): Promise<Float32Array> {
   const dim = encoders.target.dim;
   const out = new Float32Array(data.corpusTexts.length * dim);
   for (let s = 0; s < data.corpusTexts.length; s += batch) {
@@ -49,6 +49,7 @@ export async function encodeCorpus(data: TrainData, encoders: EncoderPair, ledge
     const t = ledger ? ledger.encodeTargets('eval', texts) : encoders.target.encode(texts);
     out.set((await t.data()) as Float32Array, s * dim);
     t.dispose();
+    onRows?.(Math.min(s + batch, data.corpusTexts.length));
   }
   return out;
 }
@@ -60,7 +61,9 @@ export async function evaluateSplit(o: EvaluateSplitOptions): Promise<RetrievalM
     qIdx = new Rng(`${o.seed ?? 0}/eval/${o.split}`).sampleWithoutReplacement(qIdx.length, o.maxQueries).sort((a, b) => a - b);
   }
   const dim = o.encoders.target.dim;
-  const corpus = o.corpusEmbeddings ?? (await encodeCorpus(o.data, o.encoders, o.ledger));
+  const encodeRows = o.corpusEmbeddings ? 0 : o.data.corpusTexts.length;
+  const report = (done: number) => o.progress?.({ stage: o.stage ?? `evaluate ${o.split}`, done, total: encodeRows + qIdx.length, unit: 'texts' });
+  const corpus = o.corpusEmbeddings ?? (await encodeCorpus(o.data, o.encoders, o.ledger, undefined, report));
   const source = new MemoryEmbeddings(corpus, dim);
   const k = Math.min(100, source.rows);
   const run: Run = new Map();
@@ -81,6 +84,7 @@ export async function evaluateSplit(o: EvaluateSplitOptions): Promise<RetrievalM
       run.set(qid, entries);
       qrels.set(qid, new Map(Array.from(split.positives[qi]).map((row) => [o.data.corpusIds[row], 1])));
     });
+    report(encodeRows + s + part.length);
   }
   if (o.runFile) writeRun(o.runFile, run, { tag: (o.tag ?? 'freshcache').replace(/[^\w.:+-]/g, '_') });
   const r = await evaluate({ run, qrels, metrics: [...TABLE_METRICS] });

@@ -7,7 +7,15 @@ import * as fs from 'fs';
 import { writeFileAtomic } from '../util/atomic';
 import type { CostSummary } from './ledger';
 import type { ProbeRecord } from './probe';
-import type { RetrievalMetrics } from './evaluate';
+
+/** Retrieval metrics of an evaluation (train/evaluate.ts), as runs log and report them. */
+export interface RetrievalMetrics {
+  queries: number;
+  mrr10: number;
+  recall1: number;
+  recall10: number;
+  recall100: number;
+}
 
 export interface LogRecord extends Partial<ProbeRecord> {
   step: number;

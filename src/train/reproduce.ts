@@ -44,7 +44,8 @@ import { encoderFactory } from './encoders';
 import { encodeCorpus } from './evaluate';
 import { loadEncoderWeights } from './checkpoint';
 import { defaultStrategies, runExperiment, type ExperimentSummaryRow } from './experiment';
-import type { EncoderPair, TrainResult } from './loop';
+import type { TrainResult } from './loop';
+import type { EncoderPair } from '../encoders/types';
 
 /** What kind of dataset a folder holds; decides splits and metrics. */
 export type DatasetKind = 'wordnet' | 'nq' | 'msmarco' | 'generic';
