@@ -25,8 +25,8 @@ export const GLOBAL_FLAGS = defineOptions({
 });
 
 /** What a command's `run` receives: its option values (and the global ones), typed from its table. */
-export type Parsed<T extends OptionTable> = Values<T> &
-  Values<typeof GLOBAL_FLAGS> & {
+export type Parsed<T extends OptionTable, G extends OptionTable = typeof GLOBAL_FLAGS> = Values<T> &
+  Values<G> & {
     /** Positional arguments. */
     _: string[];
     /** Paths (`steps`, `corrector.kind`) of the options given by a flag or the config file. */
@@ -42,7 +42,7 @@ interface FlagIndex {
 }
 
 function indexFlags(flags: OptionTable): FlagIndex {
-  const { leaves, shorthands } = flattenOptions({ ...flags, ...GLOBAL_FLAGS });
+  const { leaves, shorthands } = flattenOptions(flags);
   const byFlag = new Map<string, LeafEntry | ShorthandEntry>();
   for (const e of [...leaves, ...shorthands]) {
     for (const name of new Set([e.flag, camel(e.flag)])) {
@@ -86,7 +86,7 @@ function expandShorthand(e: ShorthandEntry, value: unknown, where: string, fromT
 }
 
 /** Values (by path) of a config-file object against `table`; unknown keys name their path. */
-function readConfigObject(obj: Record<string, unknown>, table: OptionTable, index: FlagIndex, file: string, command: string, path: string[] = []): Map<string, unknown> {
+function readConfigObject(obj: Record<string, unknown>, table: OptionTable, index: FlagIndex, file: string, command: string, see: string, path: string[] = []): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const set = (key: string, v: unknown, keyPath: string) => {
     if (out.has(key)) throw new InputError(`${file}: '${keyPath}' sets ${key}, which the file already sets`);
@@ -99,7 +99,7 @@ function readConfigObject(obj: Record<string, unknown>, table: OptionTable, inde
     if (spec?.type === 'section') {
       const entry = index.shorthands.find((s) => pathKey(s.path) === pathKey([...path, camel(k)]));
       if (isObject(v)) {
-        for (const [p, x] of readConfigObject(v, spec.options, index, file, command, [...path, camel(k)])) set(p, x, keyPath);
+        for (const [p, x] of readConfigObject(v, spec.options, index, file, command, see, [...path, camel(k)])) set(p, x, keyPath);
       } else if (entry) {
         for (const [p, x] of expandShorthand(entry, v, where, false)) set(p, x, keyPath);
       } else throw new InputError(`${where}: expected an object of ${keyPath} options, got ${JSON.stringify(v)}`);
@@ -115,14 +115,22 @@ function readConfigObject(obj: Record<string, unknown>, table: OptionTable, inde
       set(pathKey(byFlag.path), parseOptionValue(byFlag.spec, v, where, false), keyPath);
       continue;
     }
-    throw new InputError(`${file}: unknown option '${keyPath}' for ${command}; see \`freshcache ${command} --help\``);
+    throw new InputError(`${file}: unknown option '${keyPath}' for ${command}; ${see}`);
   }
   return out;
 }
 
+/** Who parses: `program` and `command` name it in messages (`see \`freshcache train --help\``); `globals` are the flags every command takes. */
+export interface ParseContext<G extends OptionTable> {
+  program?: string;
+  globals?: G;
+}
+
 /** Parses `argv` against a command's declared options (and the global ones); see the module comment. */
-export function parseFlags<const T extends OptionTable>(argv: string[], flags: T, command: string): Parsed<T> {
-  const index = indexFlags(flags);
+export function parseFlags<const T extends OptionTable, const G extends OptionTable = typeof GLOBAL_FLAGS>(argv: string[], flags: T, command: string, pc: ParseContext<G> = {}): Parsed<T, G> {
+  const see = `see \`${pc.program ?? 'freshcache'} ${command} --help\``;
+  const table: OptionTable = { ...flags, ...(pc.globals ?? GLOBAL_FLAGS) };
+  const index = indexFlags(table);
   const fromArgs = new Map<string, unknown>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -137,7 +145,7 @@ export function parseFlags<const T extends OptionTable>(argv: string[], flags: T
           fromArgs.set('help', true);
           continue;
         }
-        throw new InputError(`${command}: unknown flag '${a}' (flags are --long-form; see --help)`);
+        throw new InputError(`${command}: unknown flag '${a}' (flags are --long-form; ${see})`);
       }
       positional.push(a);
       continue;
@@ -158,7 +166,7 @@ export function parseFlags<const T extends OptionTable>(argv: string[], flags: T
         negated = true;
       }
     }
-    if (!entry) throw new InputError(`${command}: unknown flag --${key}; see \`freshcache ${command} --help\``);
+    if (!entry) throw new InputError(`${command}: unknown flag --${key}; ${see}`);
     const where = `--${entry.flag}`;
     if (isLeaf(entry) && entry.spec.type === 'boolean') {
       if (negated && value !== undefined) throw new InputError(`--${key}: takes no value`);
@@ -178,7 +186,7 @@ export function parseFlags<const T extends OptionTable>(argv: string[], flags: T
   if (cfgPath) {
     const obj = readJsonFile(cfgPath, '--config');
     if (!isObject(obj)) throw new InputError(`${cfgPath}: expected a JSON object of option values`);
-    fromConfig = readConfigObject(obj, { ...flags, ...GLOBAL_FLAGS }, index, cfgPath, command);
+    fromConfig = readConfigObject(obj, table, index, cfgPath, command, see);
   }
 
   const out: Record<string, unknown> = { _: positional };
@@ -197,7 +205,7 @@ export function parseFlags<const T extends OptionTable>(argv: string[], flags: T
       if (spec.required && !given.has(pathKey(path))) throw new InputError(`${command}: missing required flag --${flag} (${spec.help})`);
     }
   }
-  return out as Parsed<T>;
+  return out as Parsed<T, G>;
 }
 
 function placeholderOf(s: LeafOption): string {
@@ -220,8 +228,8 @@ function describe(s: LeafOption): string {
 }
 
 /** A command's help: usage, summary, its flags (sections under their own heading), the global flags. */
-export function formatHelp(command: string, summary: string, flags: OptionTable, usage?: string): string {
-  const lines = [`freshcache ${command}${usage ? ' ' + usage : ' [flags]'}`, '', summary];
+export function formatHelp(command: string, summary: string, flags: OptionTable, usage?: string, pc: ParseContext<OptionTable> = {}): string {
+  const lines = [`${pc.program ?? 'freshcache'} ${command}${usage ? ' ' + usage : ' [flags]'}`, '', summary];
   const groups: { title: string; rows: [string, string][] }[] = [];
   const rowsOf = (table: OptionTable, title: string) => {
     const { leaves, shorthands } = flattenOptions(table);
@@ -248,7 +256,7 @@ export function formatHelp(command: string, summary: string, flags: OptionTable,
     }
   };
   rowsOf(flags, 'Flags:');
-  rowsOf(GLOBAL_FLAGS, 'Global flags:');
+  rowsOf(pc.globals ?? GLOBAL_FLAGS, 'Global flags:');
   const width = Math.min(44, Math.max(...groups.flatMap((g) => g.rows.map(([l]) => l.length))) + 2);
   for (const g of groups) {
     if (g.rows.length === 0) continue;
