@@ -102,7 +102,7 @@ function corrector(dim: number, seed: number): { fn: BlockTransform; dispose: ()
 async function buildDiskCache(dir: string, data: Float32Array, dim: number, dtype: CacheDtype): Promise<number> {
   const rows = data.length / dim;
   const corpus = (function* () {
-    for (let i = 0; i < rows; i++) yield { id: `r${i}`, text: String(i) };
+    for (let i = 0; i < rows; i++) yield { id: `r${i}`, title: '', text: String(i) };
   })();
   const encode = async (texts: string[]) => {
     const out = new Float32Array(texts.length * dim);

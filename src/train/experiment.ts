@@ -172,7 +172,7 @@ async function initialCacheOnDisk(dir: string, data: TrainData, makeEncoders: ()
       fs.rmSync(dir, { recursive: true, force: true });
     }
     await buildCache({
-      dir, corpus: data.corpusIds.map((id, i) => ({ id, text: data.corpusTexts[i] })), textOf: (d) => d.text,
+      dir, corpus: data.corpusIds.map((id, i) => ({ id, title: '', text: data.corpusTexts[i] })), textOf: (d) => d.text,
       encode: encodeFnOf(enc.target), encoder: { kind: enc.target.kind, fingerprint, config: enc.target.config() },
       dim: enc.target.dim, normalized: enc.target.normalized, batchSize: 4096, progress, signal,
     });

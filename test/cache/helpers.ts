@@ -40,7 +40,7 @@ export function hashEncode(dim: number, opts: { failAfterBatches?: number; delay
 export const hashEncoderMeta = (dim: number, fingerprint = 'hash-v1'): EncoderMeta => ({ kind: 'hash', fingerprint, config: { dim } });
 
 export function docs(n: number, prefix = 'd'): CorpusDoc[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: i % 3 === 0 ? `title ${i}` : undefined, text: `text of document ${i}` }));
+  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: i % 3 === 0 ? `title ${i}` : '', text: `text of document ${i}` }));
 }
 
 export async function* asyncDocs(n: number): AsyncGenerator<CorpusDoc> {
