@@ -231,7 +231,7 @@ export function defaultsOf<const T extends OptionTable>(table: T): Values<T> {
 
 /** A table's type with the defaults taken out (sections included). */
 export type NoDefaults<T> = {
-  [K in keyof T]: T[K] extends { type: 'section'; options: infer O } ? Omit<T[K], 'options'> & { options: NoDefaults<O> } : Omit<T[K], 'default'>;
+  [K in keyof T]: T[K] extends { type: 'section'; options: infer O } ? Omit<T[K], 'options'> & { options: NoDefaults<O> } : Omit<T[K], 'default'> & { defaultText?: string };
 };
 
 /**

@@ -13,7 +13,7 @@ import { commands } from '../../src/cli/commands';
 import { main } from '../../src/cli/main';
 import { formatHelp, parseFlags, defaultShown } from '../../src/cli/args';
 import { flattenOptions, type LeafEntry, type LeafOption } from '../../src/util/options';
-import { DEFAULT_TRAIN_CONFIG, resolveConfig, trainInputOf, defaultSplitsFor } from '../../src/train/config';
+import { DEFAULT_TRAIN_CONFIG, resolveConfig, trainInputOf } from '../../src/train/config';
 import { trainCommand } from '../../src/cli/commands/train';
 import { reproduceCommand } from '../../src/cli/commands/reproduce';
 import { InputError } from '../../src/util/errors';
@@ -123,17 +123,6 @@ describe('training options: one declaration, nested --config sections', () => {
     return f;
   };
 
-  test('the defaults are the config.json of a default run, key for key', () => {
-    // the exact text a default run's config.json had before the options were declared once
-    assert.equal(
-      JSON.stringify(DEFAULT_TRAIN_CONFIG),
-      '{"name":"run","seed":1,"dataset":"data/wordnet","trainSplit":"train","devSplit":"dev","testSplit":"test","strategy":"corrector","steps":400,"batchSize":64,"negatives":4,"selection":"topk","pool":"exact","poolSize":256,"inBatchNegatives":true,"beta":20,"lr":0.002,' +
-        '"encoder":{"kind":"glove-bag","pooling":"idf","projection":"linear","normalize":true,"trainEmbeddings":true,"shared":false},' +
-        '"corrector":{"kind":"mlp","depth":1,"width":256,"activation":"relu","layerNorm":false,"loss":"mse","lr":0.001,"warmupSteps":0,"extraUniform":0,"mseWeight":0},' +
-        '"logEvery":25,"evalEvery":0,"evalQueries":1000,"probeRows":2000,"probeQueries":200,"probeK":10,"checkpointEvery":200,"blockRows":16384}',
-    );
-  });
-
   test('train with no flags resolves to the defaults; flags to their options', () => {
     assert.deepEqual(resolveConfig(trainInputOf(parseFlags([], trainCommand.flags, 'train'))), DEFAULT_TRAIN_CONFIG);
     const o = parseFlags(['--max-tokens', '128', '--encoder-pooling', 'mean', '--corrector-kind', 'linear', '--warmup-steps', '5', '--test-split', 'none', '--dev-split', 'valid'], trainCommand.flags, 'train');
@@ -185,15 +174,6 @@ describe('training options: one declaration, nested --config sections', () => {
       assert.match(r.stderr[0], re);
     }
     fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('splits a user did not name: dev may be called valid or validation; no test split is none', () => {
-    const none = new Set<string>();
-    assert.deepEqual(defaultSplitsFor(['train', 'dev', 'test'], none).splits, {});
-    assert.deepEqual(defaultSplitsFor(['train', 'validation', 'test'], none).splits, { devSplit: 'validation' });
-    assert.deepEqual(defaultSplitsFor(['train', 'valid'], none).splits, { devSplit: 'valid', testSplit: null });
-    assert.deepEqual(defaultSplitsFor(['train', 'valid'], new Set(['devSplit', 'testSplit'])).splits, {});
-    assert.equal(defaultSplitsFor(['train', 'valid'], none).notes.length, 2);
   });
 
   test('--steps 0 is declared as "evaluate the initial encoders"', () => {
