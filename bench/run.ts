@@ -103,7 +103,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
     'search-faiss': { file: 'search-vs-faiss.ts', outFile: out('search-faiss'), args: [...(quick ? ['--rows', '200000', '--ann-rows', '50000', '--queries', '500', '--rounds', '3', '--datasets', 'synthetic', '--ef', '16,32,64,128,256'] : ['--rows', '1000000', '--queries', '1000', '--rounds', '3', '--datasets', 'synthetic,wordnet']), '--threads', String(threads), ...py] },
     search: { file: 'search.ts', outFile: out('search'), args: quick ? ['--rows', '100000', '--queries', '200', '--sections', 'bandwidth,exact'] : ['--sections', 'bandwidth,exact,gumbel'] },
     'cache-build': { file: 'cache-build.ts', outFile: out('cache-build'), args: quick ? ['--sizes', '20000,100000'] : [] },
-    eval: { file: 'eval-large-run.ts', outFile: path.join(ROOT, 'results', 'bench-eval.json'), args: ['--lines', quick ? '1000000' : '10000000'] },
+    eval: { file: 'eval-large-run.ts', outFile: out('eval'), args: ['--lines', quick ? '1000000' : '10000000'] },
     theory: { file: 'theory.ts', outFile: out('theory'), args: quick ? ['--no-sweep'] : [] },
   };
 
@@ -118,8 +118,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
       log(`[${name}] skipped: bench/${plan.file} not present`);
       continue;
     }
-    const args = [...plan.args];
-    if (plan.file !== 'eval-large-run.ts') args.push('--out', plan.outFile);
+    const args = [...plan.args, '--out', plan.outFile];
     log(`[${name}] node --import tsx bench/${plan.file} ${args.join(' ')}`);
     const r = await runChild(process.execPath, ['--import', 'tsx', file, ...args], { env, log, prefix: `[${name}] `, signal: o.signal, timeoutSeconds: quick ? 900 : 1800 });
     let json: any;

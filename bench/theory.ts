@@ -6,29 +6,27 @@
  *
  *   node --import tsx bench/theory.ts [--dim 768] [--pairs 2000] [--no-sweep] [--out results/bench-theory.json]
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../src/tensor';
+import { defineOptions } from '../src/util/options';
+import { benchMain, writeBenchRecord, type BenchArgs } from './harness';
 import { buildCorrector } from '../src/corrector/networks';
 import { Rng } from '../src/util/rng';
-import { writeJsonAtomic } from '../src/util/atomic';
 import { estimateBound } from '../src/theory/bound';
 import { extractBranch } from '../src/theory/branch';
 import { spectralNorm } from '../src/theory/linalg';
 import { runSyntheticSweep } from '../src/theory/sweep';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+const THEORY_OPTIONS = defineOptions({
+  dim: { type: 'int', help: 'embedding dimension d of the corrector (width 4d)', default: 768, min: 1, max: 65536 },
+  pairs: { type: 'int', help: 'pairs m of the bound', default: 2000, min: 1 },
+  sweep: { type: 'boolean', help: 'also time the default synthetic sweep (--no-sweep: only the bound)', default: true },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-theory.json'), placeholder: 'file' },
+});
 
-async function main(): Promise<void> {
+async function main(o: BenchArgs<typeof THEORY_OPTIONS>): Promise<void> {
   const backend = await initBackend();
-  const d = Number(arg('dim', '768'));
-  const m = Number(arg('pairs', '2000'));
-  const out = arg('out', 'results/bench-theory.json');
-  const doSweep = !process.argv.includes('--no-sweep');
+  const { dim: d, pairs: m, sweep: doSweep, out } = o;
   const rng = new Rng(1);
 
   // A trained-looking corrector: He-initialised hidden layer (as built), a small random output layer.
@@ -64,12 +62,8 @@ async function main(): Promise<void> {
     sweep = { seconds, points: res.points.length, runs: res.points.length * res.options.seeds };
   }
 
-  const result = {
-    bench: 'theory',
-    date: new Date().toISOString(),
+  const result = writeBenchRecord(out, 'theory', {
     backend: backend.name,
-    cpus: os.cpus().length,
-    loadavg: os.loadavg(),
     bound: {
       dim: d,
       width: 4 * d,
@@ -83,14 +77,8 @@ async function main(): Promise<void> {
       bound: est.bound,
     },
     sweep,
-    command: `node --import tsx bench/theory.ts ${process.argv.slice(2).join(' ')}`.trim(),
-  };
-  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  writeJsonAtomic(out, result);
+  });
   console.log(JSON.stringify(result, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+benchMain('bench/theory.ts', 'time of the bound estimate at d = 768 and of the default synthetic sweep', THEORY_OPTIONS, main);

@@ -35,12 +35,8 @@ import {
 } from './manifest';
 import { CACHE_DTYPES, type EmbeddingSource, type CacheDtype, type CacheManifest, type EncoderMeta, type PartInfo, type ShardEntry } from './types';
 
-/** One corpus document (BEIR: `_id` → id). */
-export interface CorpusDoc {
-  id: string;
-  text: string;
-  title?: string;
-}
+import type { CorpusDoc } from '../data/dataset';
+export type { CorpusDoc };
 
 export interface BuildCacheOptions {
   /** Output folder (created; may hold a partial build of the same settings, which is resumed). */

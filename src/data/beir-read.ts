@@ -249,14 +249,14 @@ export class QrelsLineParser {
 }
 
 /**
- * Streams a qrels file `qrels/<split>.tsv` (or .gz): BEIR (a header line
+ * Streams the rows of a qrels file `qrels/<split>.tsv` (or .gz), each with its line number: BEIR (a header line
  * `query-id<TAB>corpus-id<TAB>score`, then `query-id<TAB>corpus-id<TAB>score` rows) or TREC qrels
  * (`qid iter docid rel`, no header), told apart by the first line (qrels-format.ts). Scores are
  * finite numbers; blank lines are skipped. InputError (file:line) on a missing file, an empty file,
  * a first line that is neither format, a file with a header but no rows, a row of the wrong width,
  * an empty id and a non-numeric score.
  */
-export async function* readQrels(file: string, opts: StreamOptions = {}): AsyncGenerator<QrelRowAt> {
+export async function* readQrelsLines(file: string, opts: StreamOptions = {}): AsyncGenerator<QrelRowAt> {
   assertFileExists(file, 'qrels file (query-id<TAB>corpus-id<TAB>score)');
   const parser = new QrelsLineParser(file);
   for await (const { line, lineNo } of readLines(file)) {
@@ -293,7 +293,7 @@ export interface LoadedQrels {
 
 /**
  * Reads a whole qrels file into memory (query id → corpus id → score) with the errors of
- * readQrels, plus: a repeated (query-id, corpus-id) pair, and ids missing from `knownQueries` /
+ * readQrelsLines, plus: a repeated (query-id, corpus-id) pair, and ids missing from `knownQueries` /
  * `knownDocs` when those are given.
  */
 export async function loadQrels(file: string, opts: LoadQrelsOptions = {}): Promise<LoadedQrels> {
@@ -301,7 +301,7 @@ export async function loadQrels(file: string, opts: LoadQrelsOptions = {}): Prom
   const docFirstLine = new Map<string, number>();
   const pairLine = new Map<string, Map<string, number>>();
   let rows = 0;
-  for await (const r of readQrels(file, opts)) {
+  for await (const r of readQrelsLines(file, opts)) {
     if (opts.knownQueries && !opts.knownQueries.has(r.queryId)) {
       throw inputErrorAt(file, r.lineNo, `query-id ${JSON.stringify(r.queryId)} is not in the queries file`);
     }

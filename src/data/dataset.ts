@@ -25,7 +25,7 @@ export const DATASET_FORMAT_VERSION = 1;
 /** Value of the `format` field of `dataset.json`. */
 export const DATASET_FORMAT_NAME = 'freshcache-dataset';
 
-/** One passage of the corpus. `title` is '' when the file has none. */
+/** One passage of the corpus (BEIR: `_id`, `title`, `text`); `title` is '' when it has none. */
 export interface CorpusDoc {
   id: string;
   title: string;

@@ -27,8 +27,12 @@ import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
 export const GLOVE_BAG_FORMAT = 'freshcache-glove-bag';
 export const GLOVE_BAG_VERSION = 1;
 
-export type GloveBagPooling = 'mean' | 'sif' | 'idf';
-export type GloveBagProjection = 'none' | 'linear' | 'residual-mlp';
+export const GLOVE_BAG_POOLINGS = ['mean', 'sif', 'idf'] as const;
+export type GloveBagPooling = (typeof GLOVE_BAG_POOLINGS)[number];
+export const GLOVE_BAG_PROJECTIONS = ['none', 'linear', 'residual-mlp'] as const;
+export type GloveBagProjection = (typeof GLOVE_BAG_PROJECTIONS)[number];
+/** In-vocabulary tokens pooled per text unless `maxTokens` says otherwise. */
+export const GLOVE_BAG_DEFAULT_MAX_TOKENS = 64;
 
 /** Plain-data configuration of a GloVe bag encoder (what `config()` returns and `save` writes). */
 export interface GloveBagConfig {
@@ -414,7 +418,7 @@ export function gloveBagFromGlove(glove: Glove, opts: GloveBagOptions = {}): Glo
     activation: opts.activation ?? 'relu',
     trainProjection: opts.trainProjection ?? true,
     normalize: opts.normalize ?? true,
-    maxTokens: opts.maxTokens ?? 64,
+    maxTokens: opts.maxTokens ?? GLOVE_BAG_DEFAULT_MAX_TOKENS,
     seed,
   };
   const data: Record<string, { shape: number[]; data: Float32Array }> = { table: { shape: [V, e], data: tableData } };

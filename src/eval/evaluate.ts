@@ -23,7 +23,7 @@ import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { AnswerMatch, AnswerMatcher, dprTokens, passageMatchText, topKAccuracy } from './answers';
 import { computeQrelsMetric, DEFAULT_ANSWER_METRICS, DEFAULT_QRELS_METRICS, MetricSpec, parseMetrics } from './metrics';
-import { QrelsFormat, readQrels } from './qrels';
+import { QrelsFormat, loadJudgements } from './qrels';
 import { judgeArrays, topIndices } from './ranking';
 import { readRunGroups, RunFormat, RunGroup } from './runfile';
 import type { Answers, Passage, Qrels, Run } from './types';
@@ -102,7 +102,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   if (qrelsSpecs.length > 0 && !haveQrels) throw new InputError(`--metrics: ${qrelsSpecs.map((s) => s.name).join(', ')} need qrels (--qrels)`);
   if (accSpecs.length > 0 && (!haveAnswers || opts.corpus === undefined)) throw new InputError(`--metrics: ${accSpecs.map((s) => s.name).join(', ')} (top-k answer accuracy) need --answers and --corpus`);
 
-  const qrels: Qrels | undefined = qrelsSpecs.length === 0 ? undefined : typeof opts.qrels === 'string' ? await readQrels(opts.qrels, { format: opts.qrelsFormat }) : opts.qrels;
+  const qrels: Qrels | undefined = qrelsSpecs.length === 0 ? undefined : typeof opts.qrels === 'string' ? await loadJudgements(opts.qrels, { format: opts.qrelsFormat }) : opts.qrels;
   const answers: Answers | undefined = accSpecs.length === 0 ? undefined : typeof opts.answers === 'string' ? await readAnswersFile(opts.answers, opts) : opts.answers;
   const kMax = accSpecs.reduce((m, s) => Math.max(m, s.k), 0);
 

@@ -13,7 +13,7 @@ import type { Qrels } from './types';
 
 export type QrelsFormat = 'trec' | 'beir' | 'auto';
 
-export interface ReadQrelsOptions {
+export interface LoadJudgementsOptions {
   /** 'auto' (default): the BEIR header → beir, 4 fields → trec, anything else refused (data/qrels-format.ts). */
   format?: QrelsFormat;
 }
@@ -22,8 +22,12 @@ function isBeirHeader(fields: string[], n: number): boolean {
   return n === 3 && fields[0].toLowerCase() === 'query-id' && fields[1].toLowerCase() === 'corpus-id';
 }
 
-/** Reads a qrels file into query id → (document id → grade). */
-export async function readQrels(file: string, opts: ReadQrelsOptions = {}): Promise<Qrels> {
+/**
+ * Loads a qrels file for evaluation into query id → (document id → grade): TREC or BEIR format,
+ * integer grades, as trec_eval reads them. (The dataset reader is data/beir-read.ts `loadQrels`:
+ * ids checked against the dataset.)
+ */
+export async function loadJudgements(file: string, opts: LoadJudgementsOptions = {}): Promise<Qrels> {
   if (!fs.existsSync(file)) throw new InputError(`${file}: qrels file not found`);
   let format = opts.format ?? 'auto';
   const qrels: Qrels = new Map();

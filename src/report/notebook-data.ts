@@ -360,7 +360,7 @@ export async function finalTargetCache(o: { runDir: string; cacheDir: string; da
       fs.rmSync(o.cacheDir, { recursive: true, force: true });
     }
     await buildCache({
-      dir: o.cacheDir, corpus: o.data.corpusIds.map((id, i) => ({ id, text: o.data.corpusTexts[i] })), textOf: (d) => d.text,
+      dir: o.cacheDir, corpus: o.data.corpusIds.map((id, i) => ({ id, title: '', text: o.data.corpusTexts[i] })), textOf: (d) => d.text,
       encode: encodeFnOf(enc.target), encoder: { kind: enc.target.kind, fingerprint, config: enc.target.config() },
       dim: enc.target.dim, normalized: enc.target.normalized, batchSize: 4096, progress: o.progress, signal: o.signal,
     });

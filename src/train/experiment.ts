@@ -109,7 +109,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   const runsDir = path.join(o.runsDir ?? 'runs', o.name);
   const resultsDir = path.join(o.resultsDir ?? 'results', o.name);
   const log = o.log ?? (() => {});
-  const data = o.data ?? (await loadTrainData(o.dataset, ['train', 'dev', 'test'], { signal: o.signal }));
+  const splits = resolveConfig(o.base);
+  const data = o.data ?? (await loadTrainData(o.dataset, [splits.trainSplit, splits.devSplit, ...(splits.testSplit ? [splits.testSplit] : [])], { signal: o.signal }));
   const runs: Variant[] = [];
   for (const v of [...o.strategies.map((s) => ({ label: parseStrategy(s).label, strategy: s, config: {} as TrainConfigInput })), ...(o.variants ?? [])]) {
     if (!runs.some((r) => r.label === v.label)) runs.push(v); // a sweep point equal to a table row runs once
@@ -172,7 +173,7 @@ async function initialCacheOnDisk(dir: string, data: TrainData, makeEncoders: ()
       fs.rmSync(dir, { recursive: true, force: true });
     }
     await buildCache({
-      dir, corpus: data.corpusIds.map((id, i) => ({ id, text: data.corpusTexts[i] })), textOf: (d) => d.text,
+      dir, corpus: data.corpusIds.map((id, i) => ({ id, title: '', text: data.corpusTexts[i] })), textOf: (d) => d.text,
       encode: encodeFnOf(enc.target), encoder: { kind: enc.target.kind, fingerprint, config: enc.target.config() },
       dim: enc.target.dim, normalized: enc.target.normalized, batchSize: 4096, progress, signal,
     });

@@ -115,7 +115,7 @@ describe('buildCache', () => {
   });
 
   test('bad corpus rows and encoder output are refused', async () => {
-    await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: [{ id: 'a\nb', text: 't' }] }), /corpus row 0: id "a\\nb"/);
+    await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: [{ id: 'a\nb', title: '', text: 't' }] }), /corpus row 0: id "a\\nb"/);
     await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: docs(3), encode: async () => new Float32Array(3) }), /returned 3 values for 3 texts/);
     await assert.rejects(buildCache({ ...base(fresh(), 5), totalRows: 6 }), /ended at row 5/);
     await assert.rejects(buildCache({ ...base(fresh(), 7), totalRows: 6 }), /more than the 6 rows/);

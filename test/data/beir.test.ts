@@ -13,7 +13,7 @@ import {
   loadQueries,
   readAnswers,
   readCorpus,
-  readQrels,
+  readQrelsLines,
   readQueries,
   relevantRows,
   writeCorpus,
@@ -221,11 +221,11 @@ describe('readAnswers', () => {
   });
 });
 
-describe('readQrels / loadQrels', () => {
+describe('readQrelsLines / loadQrels', () => {
   const H = 'query-id\tcorpus-id\tscore\n';
 
   test('reads rows after the header; scores may be 0, negative or fractional', async () => {
-    const rows = await drain(readQrels(file('t.tsv', H + 'q1\td1\t1\n\nq1\td2\t0\nq2\td1\t-1\nq3\td9\t0.5\n')));
+    const rows = await drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t1\n\nq1\td2\t0\nq2\td1\t-1\nq3\td9\t0.5\n')));
     assert.deepEqual(
       rows.map((r) => [r.queryId, r.docId, r.score, r.lineNo]),
       [
@@ -253,33 +253,33 @@ describe('readQrels / loadQrels', () => {
   });
 
   test('one format rule: BEIR needs its header; headerless 4-field lines are TREC qrels; 3 fields without the header are refused', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: expected the BEIR header "query-id<TAB>corpus-id<TAB>score" or a TREC qrels row .* found 3 field\(s\)/);
-    await rejectsInput(drain(readQrels(file('t.tsv', 'q1 d1\n'))), /t\.tsv:1: expected the BEIR header .* found 2 field\(s\)/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: expected the BEIR header "query-id<TAB>corpus-id<TAB>score" or a TREC qrels row .* found 3 field\(s\)/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1 d1\n'))), /t\.tsv:1: expected the BEIR header .* found 2 field\(s\)/);
     assert.equal((await loadQrels(file('t.tsv', 'query-id corpus-id score\nq1\td1\t1\n'))).rows, 1);
     const trec = await loadQrels(file('t.tsv', 'q1 0 d1 2\nq1\t0\td2\t0\n\nq2 Q0 d1 1\n'));
     assert.equal(trec.rows, 3);
     assert.equal(trec.qrels.get('q1')!.get('d1'), 2);
     assert.equal(trec.qrels.get('q2')!.get('d1'), 1);
-    await rejectsInput(drain(readQrels(file('t.tsv', 'q1 0 d1 2\nq1 d2 1\n'))), /t\.tsv:2: expected 4 whitespace-separated fields \(TREC qrels/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1 0 d1 2\nq1 d2 1\n'))), /t\.tsv:2: expected 4 whitespace-separated fields \(TREC qrels/);
   });
 
   test('empty file and header without rows', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', ''))), /t\.tsv: empty file/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H))), /t\.tsv: no rows after the header/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', ''))), /t\.tsv: empty file/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H))), /t\.tsv: no rows after the header/);
   });
 
   test('wrong column count', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t1\nq1\td2\n'))), /t\.tsv:3: expected 3 tab-separated columns .* found 2/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: expected 3 tab-separated columns .* found 4/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1 d1 1\n'))), /t\.tsv:2: .*found 1 \(columns must be separated by tabs\)/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t1\nq1\td2\n'))), /t\.tsv:3: expected 3 tab-separated columns .* found 2/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: expected 3 tab-separated columns .* found 4/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1 d1 1\n'))), /t\.tsv:2: .*found 1 \(columns must be separated by tabs\)/);
   });
 
   test('non-numeric or empty score, empty ids', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found "high"/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found ""/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: expected a number as the score/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: empty query-id/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: empty corpus-id/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found "high"/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found ""/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: expected a number as the score/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: empty query-id/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: empty corpus-id/);
   });
 
   test('repeated pair', async () => {
@@ -294,7 +294,7 @@ describe('readQrels / loadQrels', () => {
   });
 
   test('missing file', async () => {
-    await rejectsInput(drain(readQrels(path.join(root, 'none.tsv'))), /none\.tsv: file not found/);
+    await rejectsInput(drain(readQrelsLines(path.join(root, 'none.tsv'))), /none\.tsv: file not found/);
   });
 });
 

@@ -1,12 +1,12 @@
-import type { Command } from '../command';
+import { defineCommand } from '../command';
 import { tf, initBackend, parseBackend } from '../../tensor';
 
-export const backendCommand: Command = {
+export const backendCommand = defineCommand({
   name: 'backend',
   summary: 'show which TensorFlow.js backend is used, why better ones were not, and its matMul speed',
   flags: {},
   async run(opts, ctx) {
-    const info = await initBackend(parseBackend(String(opts.backend), '--backend'));
+    const info = await initBackend(parseBackend(opts.backend, '--backend'));
     ctx.out(`backend: ${info.name}${info.tfVersion ? ` (libtensorflow ${info.tfVersion})` : ''}`);
     for (const s of info.skipped) ctx.out(`  not ${s.name}: ${s.reason}`);
     const n = 512;
@@ -23,4 +23,4 @@ export const backendCommand: Command = {
     ctx.out(`matMul ${n}x${n}x${n}: ${ms.toFixed(2)} ms (${((2 * n ** 3) / ms / 1e6).toFixed(1)} GFLOP/s)`);
     tf.dispose([a, b]);
   },
-};
+});

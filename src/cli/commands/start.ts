@@ -1,5 +1,4 @@
-import type { Command } from '../command';
-import { InputError } from '../../util/errors';
+import { defineCommand } from '../command';
 import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
 import * as path from 'path';
 import { runExperiment, formatTable, defaultStrategies, sweepVariants, experimentLogs, type ExperimentSummaryRow } from '../../train/experiment';
@@ -7,45 +6,41 @@ import type { LogRecord } from '../../train/log';
 import type { CliContext } from '../command';
 import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findChromium, exportFigures, type FigureSpec } from '../../report';
 import { writeJsonAtomic } from '../../util/atomic';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/config';
-import { TRAIN_FLAGS, trainConfigFromFlags } from './train';
+import { resolveConfig, checkEncoderOptions, SEED_RANGE, type TrainConfigInput } from '../../train/config';
+import { TRAIN_FLAGS, EXPERIMENT_TRAIN_FLAGS, trainSettings } from './train';
 
-/** Settings of `--quick`: about two minutes on 2 CPU cores. */
-const QUICK = { steps: 40, evalQueries: 500, probeRows: 1000, probeQueries: 100, logEvery: 10, testSplit: null };
+/** Settings of `--quick` (about two minutes on 2 CPU cores), under the ones a user gives. */
+const QUICK: TrainConfigInput = { steps: 40, evalQueries: 500, probeRows: 1000, probeQueries: 100, logEvery: 10, testSplit: null };
 
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost',
   flags: {
-    strategies: { type: 'list', help: 'strategies to compare (default: in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle)' },
+    strategies: { type: 'list', of: 'string', help: 'strategies to compare', defaultText: 'in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
     sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates)', default: 'none', choices: ['none', 'cost', 'drift', 'all'] },
-    seeds: { type: 'list', help: 'seeds (several give a spread)', default: ['1'] },
-    quick: { type: 'boolean', help: 'a short pass (about 2 minutes)', default: false },
+    seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], ...SEED_RANGE },
+    quick: { type: 'boolean', help: 'a short pass (about 2 minutes): 40 steps, smaller probes, no test split (flags given win)', default: false },
     name: { type: 'string', help: 'experiment name: runs/<name>/, results/<name>/', default: 'default' },
     fresh: { type: 'boolean', help: 'recompute finished runs instead of reusing them', default: false },
-    ...TRAIN_FLAGS,
+    dataset: TRAIN_FLAGS.dataset,
+    ...EXPERIMENT_TRAIN_FLAGS,
   },
   async run(o, ctx) {
+    checkEncoderOptions(o.encoder);
     await ctx.backend();
-    const dataset = (o.dataset as string | undefined) ?? (await ensureDefaultTask({ progress: ctx.progress, signal: ctx.signal }));
+    const dataset = o.dataset ?? (await ensureDefaultTask({ progress: ctx.progress, signal: ctx.signal }));
     ctx.out(`dataset: ${dataset}`);
     ctx.out(formatTaskStats(await taskStats(dataset)));
-    const base = { ...trainConfigFromFlags(o), ...(o.quick ? QUICK : {}) };
-    const name = o.quick && o.name === 'default' ? 'quick' : String(o.name);
-    const seeds = (o.seeds as string[]).map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n)) throw new InputError(`--seeds: expected integers, got '${s}'`);
-      return n;
-    });
-    const steps = (base.steps ?? DEFAULT_TRAIN_CONFIG.steps) as number;
-    const lr = (base.lr ?? DEFAULT_TRAIN_CONFIG.lr) as number;
-    const sweep = String(o.sweep);
+    const base: TrainConfigInput = { ...(o.quick ? QUICK : {}), ...trainSettings(o, dataset, ctx) };
+    const name = o.quick && o.name === 'default' ? 'quick' : o.name;
+    const { steps, lr } = resolveConfig(base);
+    const sweep = o.sweep;
     const variants = [
       ...(sweep === 'cost' || sweep === 'all' ? sweepVariants('cost', steps, lr) : []),
       ...(sweep === 'drift' || sweep === 'all' ? sweepVariants('drift', steps, lr) : []),
     ];
     const { summary, files, rows } = await runExperiment({
-      name, dataset, strategies: (o.strategies as string[] | undefined) ?? defaultStrategies(steps), variants, seeds, base, fresh: !!o.fresh,
+      name, dataset, strategies: o.strategies ?? defaultStrategies(steps), variants, seeds: o.seeds, base, fresh: o.fresh,
       progress: ctx.progress, signal: ctx.signal, log: ctx.log,
     });
     ctx.out('');
@@ -54,7 +49,7 @@ export const startCommand: Command = {
     ctx.out(`written: ${files.join(', ')}`);
     await writeFigures(name, summary, experimentLogs(rows, 'runs', name), ctx);
   },
-};
+});
 
 /** Writes the experiment's figures as JSON specs and, when Chromium is installed, as PNG. */
 async function writeFigures(name: string, summary: ExperimentSummaryRow[], logs: { label: string; log: LogRecord[] }[], ctx: CliContext): Promise<void> {
