@@ -11,9 +11,4 @@ export { configDifferences, formatConfigDifferences, prepareRunFolder, type Conf
 export { loadTrainData, passageText, type TrainData, type SplitData } from './data';
 export { encoderFactory } from './encoders';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CHECKPOINT_VERSION, type LoopState } from './checkpoint';
-export {
-  runExperiment, summarize, formatTable, defaultStrategies, sweepVariants, experimentLogs,
-  type ExperimentOptions, type ExperimentRow, type ExperimentSummaryRow, type Variant,
-} from './experiment';
-export { reproduce, detectDatasetKind, reproductionProfile, loadTrainedEncoders, type ReproduceOptions, type ReproduceResult } from './reproduce';
 export { encoderVariables, loadEncoderWeights } from './checkpoint';
