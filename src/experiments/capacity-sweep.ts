@@ -13,7 +13,8 @@ import type { ProgressFn } from '../util/progress';
 import { seedStat, type SeedStat } from '../util/stats';
 import { estimateBound } from '../theory/bound';
 import { DEFAULT_CAPACITIES, boundMetrics, correctorConfig, measureCorrector, rowsOf, type SweepCapacity } from '../theory/measure';
-import { fitOffline, type SweepRunMetrics } from './synthetic-sweep';
+import { alignedColumns } from '../report/table';
+import { fitOffline, statCells, SWEEP_STAT_COLUMNS, type SweepRunMetrics } from './synthetic-sweep';
 
 export interface CacheCapacitySweepOptions {
   staleDir: string;
@@ -153,24 +154,9 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
 
 /** The capacity sweep as an aligned text table (mean ± ci95 over seeds). */
 export function formatCapacityTable(res: CacheCapacitySweepResult): string {
-  const f = (s: SeedStat, digits = 3) => (Number.isFinite(s.mean) ? (s.n > 1 ? `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}` : s.mean.toFixed(digits)) : '—');
-  const header = ['capacity', 'params', 'm', 'held-out ℓ', 'stale ℓ', 'empirical', 'B', 'bound', 'uncapped', 'top-k rec', 'stale rec', 'KL', 'stale KL'];
-  const rows = res.points.map((p) => [
-    p.capacity,
-    String(p.parameters),
-    String(p.m),
-    f(p.stats.heldOutError),
-    f(p.stats.staleError),
-    f(p.stats.empirical),
-    f(p.stats.lossBound, 2),
-    f(p.stats.bound, 2),
-    f(p.stats.boundUncapped, 2),
-    f(p.stats.topKRecall, 2),
-    f(p.stats.topKRecallStale, 2),
-    f(p.stats.kl),
-    f(p.stats.klStale),
-  ]);
-  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((x, c) => (c < 1 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const { errors, bound, recovery } = SWEEP_STAT_COLUMNS;
+  const columns = [...errors, ...bound, ...recovery];
+  const header = ['capacity', 'params', 'm', ...columns.map((c) => c[0])];
+  const rows = res.points.map((p) => [p.capacity, String(p.parameters), String(p.m), ...statCells(p.stats, columns, true)]);
+  return alignedColumns(header, rows, 1);
 }

@@ -18,6 +18,7 @@ import { Rng } from '../util/rng';
 import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { seedStat, type SeedStat } from '../util/stats';
+import { alignedColumns } from '../report/table';
 import { estimateBound, type BoundEstimate } from '../theory/bound';
 import {
   DEFAULT_CAPACITIES, boundMetrics, correctorConfig, measureCorrector, rowsOf,
@@ -357,29 +358,32 @@ export async function runSyntheticSweep(options: SyntheticSweepOptions = {}): Pr
 
 /** The sweep as an aligned text table: one row per point and mode, mean ± ci95 of the main metrics. */
 export function formatSweepTable(result: SyntheticSweepResult): string {
-  const f = (s: SeedStat, digits = 3) => (Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}` : '—');
-  const header = ['axis', 'mode', 'm', 'drift', 'capacity', 'held-out ℓ', 'stale ℓ', 'empirical', '𝓡 spec', '𝓡 frob', 'B', 'bound', 'uncapped', 'holds', `top-k rec`, 'stale rec', 'KL', 'stale KL'];
+  const { errors, bound, recovery } = SWEEP_STAT_COLUMNS;
+  const header = ['axis', 'mode', 'm', 'drift', 'capacity', ...errors.map((c) => c[0]), '𝓡 spec', '𝓡 frob', ...bound.map((c) => c[0]), 'holds', ...recovery.map((c) => c[0])];
   const rows = result.points.map((p) => [
-    p.axis,
-    p.mode,
-    String(p.m),
-    String(p.drift),
-    p.capacity,
-    f(p.stats.heldOutError),
-    f(p.stats.staleError),
-    f(p.stats.empirical),
-    f(p.stats.rademacherSpectral, 2),
-    f(p.stats.rademacherFrobenius, 2),
-    f(p.stats.lossBound, 2),
-    f(p.stats.bound, 2),
-    f(p.stats.boundUncapped, 2),
-    `${p.stats.holds.values.filter((v) => v === 1).length}/${p.stats.holds.n}`,
-    f(p.stats.topKRecall, 2),
-    f(p.stats.topKRecallStale, 2),
-    f(p.stats.kl, 3),
-    f(p.stats.klStale, 3),
+    p.axis, p.mode, String(p.m), String(p.drift), p.capacity,
+    ...statCells(p.stats, errors), formatStat(p.stats.rademacherSpectral, 2), formatStat(p.stats.rademacherFrobenius, 2), ...statCells(p.stats, bound),
+    `${p.stats.holds.values.filter((v) => v === 1).length}/${p.stats.holds.n}`, ...statCells(p.stats, recovery),
   ]);
-  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((x, c) => (c < 5 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return alignedColumns(header, rows, 5);
+}
+
+type StatColumn = readonly [header: string, measure: keyof CorrectorMeasures | keyof BoundMeasures, digits: number];
+
+/** The measured columns both sweep tables print, in groups: header, measure, digits. */
+export const SWEEP_STAT_COLUMNS: { errors: readonly StatColumn[]; bound: readonly StatColumn[]; recovery: readonly StatColumn[] } = {
+  errors: [['held-out ℓ', 'heldOutError', 3], ['stale ℓ', 'staleError', 3], ['empirical', 'empirical', 3]],
+  bound: [['B', 'lossBound', 2], ['bound', 'bound', 2], ['uncapped', 'boundUncapped', 2]],
+  recovery: [['top-k rec', 'topKRecall', 2], ['stale rec', 'topKRecallStale', 2], ['KL', 'kl', 3], ['stale KL', 'klStale', 3]],
+};
+
+/** The cells of `columns` for one point's statistics. */
+export function statCells(stats: Partial<Record<StatColumn[1], SeedStat>>, columns: readonly StatColumn[], plainWhenOne = false): string[] {
+  return columns.map(([, measure, digits]) => formatStat(stats[measure]!, digits, plainWhenOne));
+}
+
+/** `mean±ci95` of a seed statistic ('—' when not finite); with `plainWhenOne`, the mean alone for a single seed. */
+export function formatStat(s: SeedStat, digits = 3, plainWhenOne = false): string {
+  if (!Number.isFinite(s.mean)) return '—';
+  return plainWhenOne && s.n <= 1 ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}`;
 }
