@@ -85,7 +85,7 @@ function readJson<T>(file: string, what: string): T {
 type LegacyMetrics = Partial<RetrievalMetrics> & { recall1?: number; recall10?: number; recall100?: number };
 
 function migrateMetrics(m: LegacyMetrics | undefined): RetrievalMetrics | undefined {
-  if (!m) return m;
+  if (m === undefined) return undefined;
   if (m.success1 !== undefined || m.recall1 === undefined) return m as RetrievalMetrics;
   return { queries: m.queries ?? 0, mrr10: m.mrr10 ?? NaN, success1: m.recall1, success10: m.recall10 ?? NaN, success100: m.recall100 ?? NaN };
 }
