@@ -15,7 +15,7 @@ import { Rng } from '../src/util/rng';
 import { estimateBound } from '../src/theory/bound';
 import { extractBranch } from '../src/theory/branch';
 import { spectralNorm } from '../src/theory/linalg';
-import { runSyntheticSweep } from '../src/theory/sweep';
+import { runSyntheticSweep } from '../src/experiments/synthetic-sweep';
 
 const THEORY_OPTIONS = defineOptions({
   dim: { type: 'int', help: 'embedding dimension d of the corrector (width 4d)', default: 768, min: 1, max: 65536 },

@@ -53,3 +53,25 @@ export function encodeFnOf(encoder: Encoder): EncodeFn {
     }
   };
 }
+
+/**
+ * Encodes texts in batches to one row-major [n, dim] array without keeping tensors: every
+ * whole-corpus pass (initial cache, refresh, oracle, evaluation) goes through here. `onRows(done)`
+ * is called after each batch with the texts encoded so far.
+ */
+export async function encodeAll(encode: (texts: string[]) => tf.Tensor2D, texts: string[], dim: number, batch = 2048, onRows?: (done: number) => void): Promise<Float32Array> {
+  const out = new Float32Array(texts.length * dim);
+  for (let s = 0; s < texts.length; s += batch) {
+    const t = encode(texts.slice(s, s + batch));
+    out.set((await t.data()) as Float32Array, s * dim);
+    t.dispose();
+    onRows?.(Math.min(s + batch, texts.length));
+  }
+  return out;
+}
+
+/** Releases a pair's weights (once when the two encoders are one object). */
+export function disposeEncoderPair(pair: EncoderPair): void {
+  pair.query.dispose();
+  if (pair.target !== pair.query) pair.target.dispose();
+}

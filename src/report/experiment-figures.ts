@@ -6,7 +6,7 @@
  */
 import { linePlot, paretoPlot, type FigureSpec } from './figure';
 
-/** What a figure needs of a summary row (see src/train/experiment.ts ExperimentSummaryRow). */
+/** What a figure needs of a summary row (see ExperimentSummaryRow in experiment-table.ts). */
 export interface CostPoint {
   label: string;
   devMrr10: number;

@@ -1,7 +1,10 @@
 /**
- * Figures and tables: plotly figure specs as plain data (figure.ts), fixed strategy colours
- * (palette.ts), tables from plain rows (table.ts), notebook display (display.ts) and PNG/SVG export
- * with headless Chromium (export.ts; playwright-core is loaded only when exporting).
+ * Figures and tables from results: plotly figure specs as plain data (figure.ts), fixed strategy
+ * colours (palette.ts), tables from plain rows (table.ts), notebook display (display.ts), PNG/SVG
+ * export with headless Chromium (export.ts; playwright-core is loaded only when exporting), and what
+ * the notebooks draw from run files: the experiment table (experiment-table.ts), log series
+ * (log-series.ts), the cost multiple, run labels and colours, the quoted published numbers. Nothing
+ * here trains or imports src/train: runs come from src/experiments.
  */
 export * from './figure';
 export * from './palette';
@@ -10,4 +13,8 @@ export * from './display';
 export { plotlyBundle, plotlyBundleSource, type PlotlyBundle } from './bundle';
 export { exportFigures, exportFigure, findChromium, formatFromPath, chromiumMissingMessage, decodeDataUrl, type ExportItem, type ExportOptions, type ImageFormat } from './export';
 export * from './experiment-figures';
-export * from './notebook-data';
+export * from './experiment-table';
+export * from './log-series';
+export * from './cost-multiple';
+export * from './run-labels';
+export * from './quoted';

@@ -118,6 +118,13 @@ export function textTable(rows: readonly Row[], opts: TableOptions = {}): string
   return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
 }
 
+/** Cells already formatted as aligned text columns: the first `left` columns padded on the right, the others on the left. */
+export function alignedColumns(header: readonly string[], rows: readonly (readonly string[])[], left: number): string {
+  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: readonly string[]) => r.map((x, c) => (c < left ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
 /** The parts of a danfojs DataFrame that rowsFromDataFrame reads. */
 export interface DataFrameLike {
   columns: string[];

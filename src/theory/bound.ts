@@ -9,11 +9,10 @@
  * ε = β‖f(x)‖·ℓ, |log P_h − log P| ≤ 2ε, KL(P‖P_h) ≤ min(2ε, ε²/2); and, given held-out pairs, the
  * measured errors beside the bound. Returns a table of terms (name, value, units, meaning, source).
  */
-import { logSumExp } from '../util/softmax';
 import { buildCorrector, Corrector } from '../corrector/networks';
 import { correctRows } from '../corrector/fit';
 import { logits } from '../cache/staleness';
-import { meanSoftmaxKl } from '../train/probe';
+import { logSumExp, meanSoftmaxKl } from '../util/softmax';
 import { InputError } from '../util/errors';
 import { extractBranch } from './branch';
 import { branchNorms, spectralRademacher, frobeniusRademacher, RademacherEstimate, LayerNorms } from './complexity';

@@ -30,7 +30,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EncoderPair } from '../encoders/types';
+import { disposeEncoderPair, encodeAll, type EncoderPair } from '../encoders/types';
 import { MemoryEmbeddings } from '../cache/memory';
 import { buildCorrector, type Corrector } from '../corrector/networks';
 import { Adam } from '../corrector/adam';
@@ -44,15 +44,17 @@ import { parseStrategy } from './strategy';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config';
 import type { TrainData } from './data';
 import { RunLog, type LogRecord, type RetrievalMetrics } from './log';
+import { prepareRunFolder } from './run-config';
 import { probeStaleness } from './probe';
-import { evaluateSplit } from './evaluate';
+import { scoreEncoders, retrievalMetrics, unmeasuredMetrics, TABLE_METRICS, type ScoredSplit, type SplitScore } from './score';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint, encoderVariables } from './checkpoint';
 import {
-  trainStep, encodeAll, targetEncode, shuffledQueries, rebuildAnn, sumOfAll, reportSteps,
+  trainStep, targetEncode, shuffledQueries, rebuildAnn, sumOfAll, reportSteps,
   type RunContext, type Selection,
 } from './step';
 
-export { encodeAll, candidateMask } from './step';
+export { candidateMask } from './step';
+export { encodeAll } from '../encoders/types';
 
 export interface TrainOptions {
   config: TrainConfig;
@@ -71,6 +73,12 @@ export interface TrainOptions {
   stopAfterStep?: number;
   /** Called after every step with what it selected (tests, notebooks). */
   onStep?: (info: StepInfo) => void;
+  /**
+   * More splits and metrics to score in the final evaluation, with the same encoding of the corpus
+   * as dev and test (e.g. `reproduce`'s dataset metrics); their scores go to TrainResult.evaluation.
+   * A split's `runFile` is a file name in the run folder.
+   */
+  evaluation?: { splits: ScoredSplit[]; corpusFile?: string };
 }
 
 export interface StepInfo {
@@ -95,6 +103,8 @@ export interface TrainResult {
   wallSeconds: number;
   /** True when the run stopped early (abort or stopAfterStep) after saving a checkpoint. */
   stopped: boolean;
+  /** Scores of TrainOptions.evaluation's splits, in order. */
+  evaluation?: SplitScore[];
 }
 
 /** A run under way: the step's context plus what only the loop around the steps uses. */
@@ -186,14 +196,12 @@ async function checkStartingWeights(run: Run): Promise<void> {
   }
 }
 
-/** Refuses a run folder that holds a run with other settings; records this run's config.json. */
+/**
+ * Refuses a run folder that holds a run with other settings, naming each (run-config.ts); more
+ * steps extend a finished run; records this run's config.json.
+ */
 function checkRunFolder(opts: TrainOptions): void {
-  fs.mkdirSync(opts.runDir, { recursive: true });
-  const configFile = path.join(opts.runDir, 'config.json');
-  if (opts.resume !== false && fs.existsSync(configFile) && JSON.stringify(JSON.parse(fs.readFileSync(configFile, 'utf8'))) !== JSON.stringify(opts.config)) {
-    throw new InputError(`${opts.runDir}: holds a run with a different config.json; resume it with the same settings, or start over with a new name or --fresh`);
-  }
-  writeJsonAtomic(configFile, opts.config);
+  prepareRunFolder(opts.runDir, opts.config, { resume: opts.resume !== false });
 }
 
 /** The never-refreshed cache is kept beside the run, so a resumed run can rebuild it. */
@@ -237,7 +245,11 @@ async function afterStep(run: Run, sel: Selection, warmup: boolean): Promise<voi
   if (done % cfg.logEvery === 0 || done === cfg.steps) {
     const rec: Partial<LogRecord> = { loss: run.lastLoss, correctorLoss: corrector ? run.lastCorrLoss : undefined, lr: cfg.lr, warmup };
     if (cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done !== cfg.steps) {
-      rec.dev = await evaluateSplit({ data: run.data, split: cfg.devSplit, encoders: run.enc, maxQueries: cfg.evalQueries, ledger: state.ledger, seed: cfg.seed, progress: opts.progress, stage: evalStage(run, cfg.devSplit) });
+      const [dev] = await scoreEncoders({
+        data: run.data, encoders: run.enc, splits: [{ split: cfg.devSplit, metrics: TABLE_METRICS, maxQueries: cfg.evalQueries }], encodeTargets: (t) => targetEncode(run, 'eval', t),
+        seed: cfg.seed, progress: opts.progress, stage: evalStage(run, [cfg.devSplit]),
+      });
+      rec.dev = retrievalMetrics(dev);
     }
     await recordLog(run, rec);
   }
@@ -278,12 +290,20 @@ async function finishRun(run: Run, stopped: boolean): Promise<TrainResult> {
     reportSteps(run, { stopped: `checkpoint saved at step ${state.step}` }, true);
     if (opts.signal?.aborted) throw new AbortedError(`training ${run.name} (checkpoint saved at step ${state.step}; rerun to resume)`);
   }
-  const evaluateOn = (split: string) => evaluateSplit({
-    data, split, encoders: enc, ledger: state.ledger, runFile: path.join(opts.runDir, `${split}.trec`), tag: strategy.label, progress: opts.progress, stage: evalStage(run, split),
+  // the final evaluation: dev, test and any further splits, the corpus encoded once for all of them
+  const tableSplit = (split: string): ScoredSplit => ({ split, metrics: TABLE_METRICS, runFile: path.join(opts.runDir, `${split}.trec`) });
+  const testSplit = cfg.testSplit && data.splits[cfg.testSplit] ? cfg.testSplit : null;
+  const extra = (opts.evaluation?.splits ?? []).map((s) => (s.runFile ? { ...s, runFile: path.join(opts.runDir, s.runFile) } : s));
+  const splits = [tableSplit(cfg.devSplit), ...(testSplit ? [tableSplit(testSplit)] : []), ...extra];
+  const scores = stopped ? [] : await scoreEncoders({
+    data, encoders: enc, splits, encodeTargets: (t) => targetEncode(run, 'eval', t), corpusFile: opts.evaluation?.corpusFile, tag: strategy.label,
+    progress: opts.progress, stage: evalStage(run, [...new Set(splits.map((s) => s.split))]),
   });
-  const dev = stopped ? emptyMetrics() : await evaluateOn(cfg.devSplit);
-  const test = !stopped && cfg.testSplit && data.splits[cfg.testSplit] ? await evaluateOn(cfg.testSplit) : undefined;
-  const result: TrainResult = { config: cfg, strategy: strategy.label, steps: state.step, dev, test, cost: state.ledger.summary(), wallSeconds: state.elapsed, stopped };
+  const result: TrainResult = {
+    config: cfg, strategy: strategy.label, steps: state.step, dev: stopped ? unmeasuredMetrics() : retrievalMetrics(scores[0]),
+    test: testSplit && !stopped ? retrievalMetrics(scores[1]) : undefined, cost: state.ledger.summary(), wallSeconds: state.elapsed, stopped,
+    ...(extra.length && !stopped ? { evaluation: scores.slice(testSplit ? 2 : 1) } : {}),
+  };
   if (!stopped) {
     if (run.corrector) run.corrector.save(path.join(opts.runDir, 'corrector'));
     // the trained encoders, loadable by `loadEncoder` / `build-cache --encoder <dir>` (e.g. to build a
@@ -299,11 +319,10 @@ function disposeRun(run: Run): void {
   run.corrector?.dispose();
   run.encOpt.dispose();
   run.corrOpt?.dispose();
-  run.enc.query.dispose();
-  if (run.enc.target !== run.enc.query) run.enc.target.dispose();
+  disposeEncoderPair(run.enc);
 }
 
-const evalStage = (run: Run, split: string) => `evaluate ${run.name} on ${split}`;
+const evalStage = (run: Run, splits: string[]) => `evaluate ${run.name} on ${splits.join(', ')}`;
 
 /** A macrotask turn: pending I/O and signal handlers (Ctrl-C) run before the next step. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -311,9 +330,5 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 function readFloat32(file: string): Float32Array {
   const b = fs.readFileSync(file);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function emptyMetrics(): RetrievalMetrics {
-  return { queries: 0, mrr10: NaN, recall1: NaN, recall10: NaN, recall100: NaN };
 }
 

@@ -4,7 +4,7 @@
  * length, and the `LoopState` a checkpoint saves.
  */
 import { tf } from '../tensor';
-import type { EncoderPair } from '../encoders/types';
+import { encodeAll, type EncoderPair } from '../encoders/types';
 import { MemoryEmbeddings, gatherRows } from '../cache/memory';
 import { exactSearch } from '../search/exact';
 import { buildAnnIndex, candidatePoolSearch, type AnnIndex } from '../search/ann';
@@ -80,17 +80,6 @@ interface Encoded {
   /** Retrieval loss and the sum of the encoders' gradients (non-finite when a gradient value is); null in warm-up. */
   loss: tf.Scalar | null;
   gradSum: tf.Scalar | null;
-}
-
-/** Encodes texts in batches to one row-major array without keeping tensors (for whole-corpus passes). */
-export async function encodeAll(encode: (texts: string[]) => tf.Tensor2D, texts: string[], dim: number, batch = 2048): Promise<Float32Array> {
-  const out = new Float32Array(texts.length * dim);
-  for (let s = 0; s < texts.length; s += batch) {
-    const t = encode(texts.slice(s, s + batch));
-    out.set(await t.data() as Float32Array, s * dim);
-    t.dispose();
-  }
-  return out;
 }
 
 /** Phases 1–5 of a step; the step is counted when they are done (phase 6 is the caller's). */

@@ -5,7 +5,7 @@ import { Rng } from '../../src/util/rng';
 import { InputError } from '../../src/util/errors';
 import { buildCorrector, CorrectorConfig, fitCorrector } from '../../src/corrector';
 import { makeSyntheticData, DriftKind } from '../../src/data/synthetic';
-import { meanSoftmaxKl } from '../../src/train/probe';
+import { meanSoftmaxKl } from '../../src/util/softmax';
 import { estimateBound, formatBoundTable, maxLogProbGap } from '../../src/theory/bound';
 
 before(async () => {

@@ -9,7 +9,8 @@ import { InputError } from '../../src/util/errors';
 import { buildCache } from '../../src/cache/build';
 import { hashVector as hashVectorOf, hashEncoderMeta, encodeWith as encodeWithDim, docs } from '../cache/helpers';
 import { fitCorrectorFromCaches } from '../../src/corrector';
-import { estimateBoundFromCaches, splitPairs, runCacheCapacitySweep, formatCapacityTable, DEFAULT_CAPACITIES } from '../../src/theory';
+import { estimateBoundFromCaches, splitPairs, DEFAULT_CAPACITIES } from '../../src/theory';
+import { runCacheCapacitySweep, formatCapacityTable } from '../../src/experiments/capacity-sweep';
 
 const dim = 6;
 

@@ -134,6 +134,6 @@ test('resuming a run folder with different settings is refused, not silently mix
   const other = config({ strategy: 'stale', lr: 1e-3 });
   await assert.rejects(
     trainRetriever({ config: other, data, runDir: dir, makeEncoders: encoderFactory(other.encoder, data, 1, glove) }),
-    /holds a run with a different config\.json/,
+    /holds a run with other settings: lr 0\.05 → 0\.001;/,
   );
 });

@@ -5,7 +5,8 @@ import { InputError } from '../../util/errors';
 import { writeJsonAtomic } from '../../util/atomic';
 import { ACTIVATIONS, CORRECTOR_KINDS } from '../../corrector/networks';
 import { SEED_RANGE } from '../../train/config';
-import { estimateBoundFromCaches, estimateBoundOnSynthetic, formatBoundTable, BoundEstimate, runCacheCapacitySweep, formatCapacityTable } from '../../theory';
+import { estimateBoundFromCaches, estimateBoundOnSynthetic, formatBoundTable, BoundEstimate } from '../../theory';
+import { runCacheCapacitySweep, formatCapacityTable } from '../../experiments/capacity-sweep';
 
 export const boundCommand = defineCommand({
   name: 'bound',

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command';
 import { omitOptions } from '../../util/options';
-import { reproduce } from '../../train/reproduce';
+import { reproduce } from '../../experiments/reproduce';
 import { SEED_RANGE, trainInputOf, checkEncoderOptions, type TrainConfigInput } from '../../train/config';
 import { EXPERIMENT_TRAIN_FLAGS } from './train';
 

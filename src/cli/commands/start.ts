@@ -1,16 +1,18 @@
 import { defineCommand } from '../command';
 import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
 import * as path from 'path';
-import { runExperiment, formatTable, defaultStrategies, sweepVariants, experimentLogs, type ExperimentSummaryRow } from '../../train/experiment';
+import { runExperiment, defaultStrategies, sweepVariants } from '../../experiments/experiment';
+import { readRunLogs } from '../../experiments/run-folder';
+import { QUICK_SETTINGS } from '../../experiments/datasets';
 import type { LogRecord } from '../../train/log';
 import type { CliContext } from '../command';
-import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findChromium, exportFigures, type FigureSpec } from '../../report';
+import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findChromium, exportFigures, formatExperimentTable, type FigureSpec, type ExperimentSummaryRow } from '../../report';
 import { writeJsonAtomic } from '../../util/atomic';
 import { resolveConfig, checkEncoderOptions, SEED_RANGE, type TrainConfigInput } from '../../train/config';
 import { TRAIN_FLAGS, EXPERIMENT_TRAIN_FLAGS, trainSettings } from './train';
 
-/** Settings of `--quick` (about two minutes on 2 CPU cores), under the ones a user gives. */
-const QUICK: TrainConfigInput = { steps: 40, evalQueries: 500, probeRows: 1000, probeQueries: 100, logEvery: 10, testSplit: null };
+/** Settings of `--quick` (about two minutes on 2 CPU cores, reproduce's quick settings without the test split), under the ones a user gives. */
+const QUICK: TrainConfigInput = { ...QUICK_SETTINGS, testSplit: null };
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -44,10 +46,10 @@ export const startCommand = defineCommand({
       progress: ctx.progress, signal: ctx.signal, log: ctx.log,
     });
     ctx.out('');
-    ctx.out(formatTable(summary));
+    ctx.out(formatExperimentTable(summary));
     ctx.out('');
     ctx.out(`written: ${files.join(', ')}`);
-    await writeFigures(name, summary, experimentLogs(rows, 'runs', name), ctx);
+    await writeFigures(name, summary, readRunLogs(name, { labels: [...new Set(rows.map((r) => r.label))] }), ctx);
   },
 });
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { defineCommand } from '../command';
 import { SEED_RANGE } from '../../train/config';
 import { writeJsonAtomic } from '../../util/atomic';
-import { runSyntheticSweep, formatSweepTable } from '../../theory';
+import { runSyntheticSweep, formatSweepTable } from '../../experiments/synthetic-sweep';
 
 export const syntheticCommand = defineCommand({
   name: 'synthetic',

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { countTruncated, truncationNote } from '../../encoders/truncation';
 import { readInitialCache } from '../../train/initial-cache';
+import { disposeEncoderPair } from '../../encoders/types';
 import { defineCommand, type CliContext } from '../command';
 import { omitOptions, withoutDefaults } from '../../util/options';
 import { TRAIN_OPTIONS, resolveConfig, trainInputOf, checkEncoderOptions, defaultSplitsFor, type TrainConfigInput } from '../../train/config';
@@ -70,12 +71,11 @@ export const trainCommand = defineCommand({
         initialCache = await readInitialCache(o.cache, data.corpusIds, expected, o.allowEncoderMismatch);
       }
     } finally {
-      initial.query.dispose();
-      if (initial.target !== initial.query) initial.target.dispose();
+      disposeEncoderPair(initial);
     }
     const r = await trainRetriever({ config: cfg, data, makeEncoders, initialCache, runDir, resume: !o.fresh, progress: ctx.progress, signal: ctx.signal });
-    ctx.out(`${r.strategy}: dev MRR@10 ${r.dev.mrr10.toFixed(4)} R@1 ${r.dev.recall1.toFixed(4)} R@10 ${r.dev.recall10.toFixed(4)} R@100 ${r.dev.recall100.toFixed(4)}` +
-      (r.test ? `; test MRR@10 ${r.test.mrr10.toFixed(4)} R@100 ${r.test.recall100.toFixed(4)}` : ''));
+    ctx.out(`${r.strategy}: dev MRR@10 ${r.dev.mrr10.toFixed(4)} success@1 ${r.dev.success1.toFixed(4)} success@10 ${r.dev.success10.toFixed(4)} success@100 ${r.dev.success100.toFixed(4)}` +
+      (r.test ? `; test MRR@10 ${r.test.mrr10.toFixed(4)} success@100 ${r.test.success100.toFixed(4)}` : ''));
     ctx.out(`re-embedding cost: ${r.cost.reembed} target encodes (${r.cost.reembedCorpusPasses.toFixed(2)} corpus passes); all target encodes ${r.cost.totalTargetEncodes}; ${r.wallSeconds.toFixed(0)} s`);
     ctx.out(`run folder: ${runDir}: ${fs.readdirSync(runDir).sort().map((f) => (fs.statSync(path.join(runDir, f)).isDirectory() ? `${f}/` : f)).join(', ')}`);
   },

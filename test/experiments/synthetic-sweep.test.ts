@@ -2,38 +2,14 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../src/tensor';
 import { InputError } from '../../src/util/errors';
-import { Rng } from '../../src/util/rng';
-import { topKIndices } from '../../src/cache/staleness';
-import { runSyntheticSweep, summarize, formatSweepTable, DEFAULT_CAPACITIES, topK } from '../../src/theory/sweep';
+import { runSyntheticSweep, formatSweepTable } from '../../src/experiments/synthetic-sweep';
+import { DEFAULT_CAPACITIES } from '../../src/theory/measure';
 
 before(async () => {
   await initBackend();
 });
 
 describe('synthetic sweep', () => {
-  test('summarize: mean, sample sd and 1.96·sd/√n by hand', () => {
-    const s = summarize([1, 2, 3, 4]);
-    assert.equal(s.mean, 2.5);
-    const sd = Math.sqrt((1.5 ** 2 * 2 + 0.5 ** 2 * 2) / 3);
-    assert.ok(Math.abs(s.sd - sd) < 1e-12);
-    assert.ok(Math.abs(s.ci95 - (1.96 * sd) / 2) < 1e-12);
-    assert.equal(summarize([5]).sd, 0);
-    assert.equal(summarize([NaN, 1]).n, 1);
-  });
-
-  test('heap top-k equals the sorting top-k, ties by lower index, with a filter', () => {
-    const rng = new Rng(4);
-    for (let rep = 0; rep < 50; rep++) {
-      const n = 1 + rng.int(60);
-      const v = Float64Array.from({ length: n }, () => rng.int(8)); // many ties
-      const k = rng.int(n + 3);
-      assert.deepEqual(topK(v, k), topKIndices(v, k));
-      const allowed = (i: number) => i % 3 !== 0;
-      const ref = topKIndices(v, n).filter(allowed).slice(0, k);
-      assert.deepEqual(topK(v, k, allowed), ref);
-    }
-  });
-
   test('a tiny grid: every point and mode, seeds, bound holds, online delivers hard negatives', async () => {
     const ticks: number[] = [];
     const tensorsBefore = tf.memory().numTensors;

@@ -10,8 +10,11 @@ import { readCachePairs } from '../corrector/from-caches';
 import { InputError, throwIfAborted } from '../util/errors';
 import { Rng } from '../util/rng';
 import type { ProgressFn } from '../util/progress';
-import { estimateBound } from './bound';
-import { DEFAULT_CAPACITIES, SweepCapacity, SweepRunMetrics, Stat, summarize, correctorConfig, evaluateCorrector, fitOffline, rowsOf, boundMetrics } from './sweep';
+import { seedStat, type SeedStat } from '../util/stats';
+import { estimateBound } from '../theory/bound';
+import { DEFAULT_CAPACITIES, boundMetrics, correctorConfig, measureCorrector, rowsOf, type SweepCapacity } from '../theory/measure';
+import { alignedColumns } from '../report/table';
+import { fitOffline, statCells, SWEEP_STAT_COLUMNS, type SweepRunMetrics } from './synthetic-sweep';
 
 export interface CacheCapacitySweepOptions {
   staleDir: string;
@@ -41,7 +44,7 @@ export interface CacheCapacityPoint {
   capacity: string;
   m: number;
   parameters: number;
-  stats: Record<keyof Omit<SweepRunMetrics, 'pairsDelivered' | 'uniquePairs' | 'holds'>, Stat>;
+  stats: Record<keyof Omit<SweepRunMetrics, 'pairsDelivered' | 'uniquePairs' | 'holds'>, SeedStat>;
 }
 
 export interface CacheCapacitySweepResult {
@@ -115,7 +118,7 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
         try {
           parameters = corrector.parameterCount();
           const est = estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, { delta: opts.delta ?? 0.05, complexity: 'both' });
-          const ev = evaluateCorrector(corrector, { stale: p.stale, fresh: p.fresh, heldOut, queries, positives }, { dim: d, ...evalOpts });
+          const ev = measureCorrector(corrector, { stale: p.stale, fresh: p.fresh, heldOut, queries, positives }, { dim: d, ...evalOpts });
           runs.push({
             ...ev,
             ...boundMetrics(est),
@@ -129,7 +132,7 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
         await new Promise((res) => setImmediate(res));
       }
       const stats = {} as CacheCapacityPoint['stats'];
-      for (const key of Object.keys(runs[0]) as (keyof CacheCapacityPoint['stats'])[]) stats[key] = summarize(runs.map((r) => r[key]));
+      for (const key of Object.keys(runs[0]) as (keyof CacheCapacityPoint['stats'])[]) stats[key] = seedStat(runs.map((r) => r[key]));
       points.push({ capacity: cap.label, m, parameters, stats });
     }
   }
@@ -151,24 +154,9 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
 
 /** The capacity sweep as an aligned text table (mean ± ci95 over seeds). */
 export function formatCapacityTable(res: CacheCapacitySweepResult): string {
-  const f = (s: Stat, digits = 3) => (Number.isFinite(s.mean) ? (s.n > 1 ? `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}` : s.mean.toFixed(digits)) : '—');
-  const header = ['capacity', 'params', 'm', 'held-out ℓ', 'stale ℓ', 'empirical', 'B', 'bound', 'uncapped', 'top-k rec', 'stale rec', 'KL', 'stale KL'];
-  const rows = res.points.map((p) => [
-    p.capacity,
-    String(p.parameters),
-    String(p.m),
-    f(p.stats.heldOutError),
-    f(p.stats.staleError),
-    f(p.stats.empirical),
-    f(p.stats.lossBound, 2),
-    f(p.stats.bound, 2),
-    f(p.stats.boundUncapped, 2),
-    f(p.stats.topKRecall, 2),
-    f(p.stats.topKRecallStale, 2),
-    f(p.stats.kl),
-    f(p.stats.klStale),
-  ]);
-  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((x, c) => (c < 1 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const { errors, bound, recovery } = SWEEP_STAT_COLUMNS;
+  const columns = [...errors, ...bound, ...recovery];
+  const header = ['capacity', 'params', 'm', ...columns.map((c) => c[0])];
+  const rows = res.points.map((p) => [p.capacity, String(p.parameters), String(p.m), ...statCells(p.stats, columns, true)]);
+  return alignedColumns(header, rows, 1);
 }

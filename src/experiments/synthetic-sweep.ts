@@ -10,31 +10,20 @@
  * (mean ± 1.96·sd/√n).
  */
 import { tf } from '../tensor';
-import { buildCorrector, Corrector, CorrectorConfig } from '../corrector/networks';
-import { fitCorrector, correctRows, OnlineCorrectorTrainer, FitCorrectorReport } from '../corrector/fit';
-import { makeSyntheticData, DriftKind } from '../data/synthetic';
-import { logits } from '../cache/staleness';
-import { meanSoftmaxKl } from '../train/probe';
+import { buildCorrector, type Corrector, type CorrectorConfig } from '../corrector/networks';
+import { fitCorrector, correctRows, OnlineCorrectorTrainer, type FitCorrectorReport } from '../corrector/fit';
+import { makeSyntheticData, type DriftKind } from '../data/synthetic';
+import { logits, topKIndices } from '../cache/staleness';
 import { Rng } from '../util/rng';
 import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
-import { estimateBound, BoundEstimate } from './bound';
-
-/** A corrector capacity on the sweep's axis (c). */
-export interface SweepCapacity {
-  label: string;
-  /** Corrector config without dim; `width` may be given as a multiple of dim with `widthFactor`. */
-  config: Omit<CorrectorConfig, 'dim' | 'width'> & { widthFactor?: number };
-}
-
-/** The default capacities: identity, linear, residual MLPs of width d and 4d, depth 1 and 2 (relu, so both complexity estimates apply). */
-export const DEFAULT_CAPACITIES: SweepCapacity[] = [
-  { label: 'identity', config: { kind: 'identity' } },
-  { label: 'linear', config: { kind: 'linear' } },
-  { label: 'mlp w=d L=1', config: { kind: 'mlp', depth: 1, widthFactor: 1, activation: 'relu' } },
-  { label: 'mlp w=4d L=1', config: { kind: 'mlp', depth: 1, widthFactor: 4, activation: 'relu' } },
-  { label: 'mlp w=d L=2', config: { kind: 'mlp', depth: 2, widthFactor: 1, activation: 'relu' } },
-];
+import { seedStat, type SeedStat } from '../util/stats';
+import { alignedColumns } from '../report/table';
+import { estimateBound, type BoundEstimate } from '../theory/bound';
+import {
+  DEFAULT_CAPACITIES, boundMetrics, correctorConfig, measureCorrector, rowsOf,
+  type BoundMeasures, type CorrectorMeasures, type SweepCapacity,
+} from '../theory/measure';
 
 export type SweepMode = 'offline' | 'online';
 export type SweepAxis = 'pairs' | 'drift' | 'capacity';
@@ -83,53 +72,10 @@ export interface SyntheticSweepOptions {
   signal?: AbortSignal;
 }
 
-/** mean, sd and 95% interval half-width 1.96·sd/√n over seeds. */
-export interface Stat {
-  mean: number;
-  sd: number;
-  ci95: number;
-  n: number;
-  values: number[];
-}
-
-/** Summarises values: mean, sample sd (n − 1), ci95 = 1.96·sd/√n; NaNs dropped. */
-export function summarize(values: number[]): Stat {
-  const v = values.filter((x) => Number.isFinite(x));
-  const n = v.length;
-  const mean = n ? v.reduce((s, x) => s + x, 0) / n : NaN;
-  const sd = n > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd, ci95: n > 0 ? (1.96 * sd) / Math.sqrt(n) : NaN, n, values };
-}
-
-/** What one (point, seed, mode) run measures. */
-export interface SweepRunMetrics {
-  /** Mean ‖h(g′) − g‖ over the held-out targets. */
-  heldOutError: number;
-  /** The same for the stale cache (identity). */
-  staleError: number;
-  /** Mean ‖h(g′) − g‖ over the hard negatives (top-k corrected, held-out targets) of the eval queries. */
-  hardNegativeError: number;
-  /** Bound on E ℓ (valid part: offline all pairs, online the uniform extra pairs) and its terms. */
-  bound: number;
-  /** The same with uncapped Rademacher estimates (how far from non-vacuous). */
-  boundUncapped: number;
-  empirical: number;
-  rademacherSpectral: number;
-  rademacherFrobenius: number;
-  confidence: number;
-  lossBound: number;
-  staleness: number;
-  branchBound: number;
-  /** Pairs the bound was computed on (online: uniform extra pairs). */
-  boundPairs: number;
+/** What one (point, seed, mode) run measures: the corrector against the truth, the bound's terms, and the delivery. */
+export interface SweepRunMetrics extends CorrectorMeasures, BoundMeasures {
   /** Held-out error ≤ bound. */
   holds: number;
-  /** Mean top-k overlap of corrected vs true logits over all targets, and stale vs true. */
-  topKRecall: number;
-  topKRecallStale: number;
-  /** Mean KL(P‖P_h) of the truncated softmax over S_x (positive + top corrected), and for the stale cache. */
-  kl: number;
-  klStale: number;
   /** Pairs delivered (m) and distinct targets among them. */
   pairsDelivered: number;
   uniquePairs: number;
@@ -143,7 +89,7 @@ export interface SweepPoint {
   drift: number;
   capacity: string;
   /** Per metric: mean ± ci over seeds. */
-  stats: Record<keyof SweepRunMetrics, Stat>;
+  stats: Record<keyof SweepRunMetrics, SeedStat>;
 }
 
 export interface SyntheticSweepResult {
@@ -229,185 +175,6 @@ function gridPoints(r: ResolvedSweepOptions): { axis: SweepAxis; m: number; drif
     ...r.driftMagnitudes.map((drift) => ({ axis: 'drift' as const, m: c.m, drift, capacity: c.capacity })),
     ...r.capacities.map((cap) => ({ axis: 'capacity' as const, m: c.m, drift: c.drift, capacity: cap.label })),
   ];
-}
-
-/** The corrector config of a capacity at a dim (width = widthFactor·dim for mlp). */
-export function correctorConfig(cap: SweepCapacity, dim: number, seed: number): CorrectorConfig {
-  const { widthFactor, ...rest } = cap.config;
-  return { ...rest, dim, seed, ...(rest.kind === 'mlp' ? { width: Math.max(1, Math.round((widthFactor ?? 1) * dim)) } : {}) };
-}
-
-/** The given rows of a row-major n × d array, in order. */
-export function rowsOf(src: Float32Array, rows: ArrayLike<number>, d: number): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * d, rows[i] * d + d), i * d);
-  return out;
-}
-
-function meanRowDistance(a: Float32Array, b: Float32Array, d: number): number {
-  const n = a.length / d;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let j = i * d; j < (i + 1) * d; j++) r += (a[j] - b[j]) ** 2;
-    s += Math.sqrt(r);
-  }
-  return n ? s / n : NaN;
-}
-
-/**
- * Indices of the k largest values, largest first (ties: lower index first), by a size-k min-heap:
- * O(n log k), the same answer as cache/staleness topKIndices. `allow` filters candidate indices.
- */
-export function topK(values: ArrayLike<number>, k: number, allow?: (i: number) => boolean): number[] {
-  const heap: number[] = [];
-  // heap ordered so the root is the "worst" kept index: smaller value, or equal value and larger index
-  const worse = (a: number, b: number) => values[a] < values[b] || (values[a] === values[b] && a > b);
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!worse(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(heap[l], heap[m])) m = l;
-      if (r < heap.length && worse(heap[r], heap[m])) m = r;
-      if (m === i) break;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
-      i = m;
-    }
-  };
-  if (k <= 0) return [];
-  for (let i = 0; i < values.length; i++) {
-    if (allow && !allow(i)) continue;
-    if (heap.length < k) {
-      heap.push(i);
-      up(heap.length - 1);
-    } else if (worse(heap[0], i)) {
-      heap[0] = i;
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => values[b] - values[a] || a - b);
-}
-
-/** ⟨q, y⟩ for every query and row, nq × n row-major (tf matMul; float32). */
-function logitsTf(queries: Float32Array, rows: Float32Array, d: number): Float32Array {
-  const out = tf.tidy(() => tf.matMul(tf.tensor2d(queries, [queries.length / d, d]), tf.tensor2d(rows, [rows.length / d, d]), false, true));
-  const v = out.dataSync() as Float32Array;
-  out.dispose();
-  return v;
-}
-
-function overlap(a: number[], b: number[]): number {
-  const sa = new Set(a);
-  let hit = 0;
-  for (const i of b) if (sa.has(i)) hit++;
-  return a.length ? hit / a.length : NaN;
-}
-
-/**
- * Measures a corrector against the truth on the held-out targets and eval queries: held-out error
- * (mean ‖h(g′) − g‖), hard-negative error (the same over the top-k corrected held-out targets per
- * query), top-k recall |topk(true) ∩ topk(model)|/k over all targets, and the mean KL(P‖P_h) of the
- * truncated softmax(β·logits) over S_x = positive + top-(s−1) by the model's logits; each also for the
- * stale cache (identity) where it applies.
- */
-export function evaluateCorrector(
-  corrector: Corrector,
-  data: {
-    /** All targets g′ and g, n × dim. */
-    stale: Float32Array;
-    fresh: Float32Array;
-    /** Rows never trained on. */
-    heldOut: Int32Array;
-    queries: Float32Array;
-    /** Row of each query's positive (always in S_x); none: S_x = the model's top s. */
-    positives?: Int32Array;
-  },
-  r: { dim: number; k: number; softmaxSetSize: number; beta: number },
-): Pick<SweepRunMetrics, 'heldOutError' | 'staleError' | 'hardNegativeError' | 'topKRecall' | 'topKRecallStale' | 'kl' | 'klStale'> {
-  const d = r.dim;
-  const n = data.stale.length / d;
-  const nq = data.queries.length / d;
-  const corrected = correctRows(corrector, data.stale);
-  const hs = rowsOf(data.stale, data.heldOut, d);
-  const hf = rowsOf(data.fresh, data.heldOut, d);
-  const hc = rowsOf(corrected, data.heldOut, d);
-  const heldOutError = meanRowDistance(hc, hf, d);
-  const staleError = meanRowDistance(hs, hf, d);
-  const lt = logitsTf(data.queries, data.fresh, d);
-  const lc = logitsTf(data.queries, corrected, d);
-  const ls = logitsTf(data.queries, data.stale, d);
-  let recall = 0;
-  let recallStale = 0;
-  const s = Math.min(r.softmaxSetSize, n);
-  const pt = new Float64Array(nq * s);
-  const pc = new Float64Array(nq * s);
-  const qt = new Float64Array(nq * s);
-  const qs = new Float64Array(nq * s);
-  // hard negatives among held-out targets
-  const heldSet = new Uint8Array(n);
-  for (const h of data.heldOut) heldSet[h] = 1;
-  let hardSum = 0;
-  let hardCount = 0;
-  const kk = Math.min(r.k, n);
-  for (let q = 0; q < nq; q++) {
-    const t = lt.subarray(q * n, (q + 1) * n);
-    const c = lc.subarray(q * n, (q + 1) * n);
-    const st = ls.subarray(q * n, (q + 1) * n);
-    const topTrue = topK(t, kk);
-    recall += overlap(topTrue, topK(c, kk));
-    recallStale += overlap(topTrue, topK(st, kk));
-    const pos = data.positives ? data.positives[q] : -1;
-    const fill = (by: Float32Array, outTrue: Float64Array, outModel: Float64Array) => {
-      const set = pos >= 0 ? [pos, ...topK(by, s, (i) => i !== pos)].slice(0, s) : topK(by, s);
-      set.forEach((i, j) => {
-        outTrue[q * s + j] = t[i];
-        outModel[q * s + j] = by[i];
-      });
-    };
-    fill(c, pt, pc);
-    fill(st, qt, qs);
-    // top-k corrected among held-out targets: the hard negatives the corrector has never trained on
-    for (const i of topK(c, r.k, (i) => heldSet[i] === 1)) {
-      let e = 0;
-      for (let j = 0; j < d; j++) e += (corrected[i * d + j] - data.fresh[i * d + j]) ** 2;
-      hardSum += Math.sqrt(e);
-      hardCount++;
-    }
-  }
-  return {
-    heldOutError,
-    staleError,
-    hardNegativeError: hardCount ? hardSum / hardCount : NaN,
-    topKRecall: recall / nq,
-    topKRecallStale: recallStale / nq,
-    kl: meanSoftmaxKl(pt, pc, nq, r.beta),
-    klStale: meanSoftmaxKl(qt, qs, nq, r.beta),
-  };
-}
-
-/** The bound's terms as sweep metrics (shared by the synthetic and the real-cache sweeps). */
-export function boundMetrics(est: BoundEstimate): Pick<SweepRunMetrics, 'bound' | 'boundUncapped' | 'empirical' | 'rademacherSpectral' | 'rademacherFrobenius' | 'confidence' | 'lossBound' | 'staleness' | 'branchBound' | 'boundPairs'> {
-  return {
-    bound: est.bound,
-    boundUncapped: est.boundUncapped,
-    empirical: est.empiricalError,
-    rademacherSpectral: est.rademacher.spectral?.value ?? NaN,
-    rademacherFrobenius: est.rademacher.frobenius?.valid ? est.rademacher.frobenius.value : NaN,
-    confidence: est.confidence,
-    lossBound: est.lossBound,
-    staleness: est.staleness,
-    branchBound: est.branchBound,
-    boundPairs: est.m,
-  };
 }
 
 /**
@@ -501,7 +268,7 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
             const lg = logits(q, corrected, d);
             const pos = trainPos[qi];
             if (pos < poolSize) targets.push(pos);
-            for (const t of topK(lg, r.k, (i) => i !== pos)) targets.push(t);
+            for (const t of topKIndices(lg, r.k, (i) => i !== pos)) targets.push(t);
           }
           const uniform: number[] = [];
           for (let u = 0; u < r.online.uniformPerStep; u++) uniform.push(rng.int(poolSize));
@@ -543,7 +310,7 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
         boundEst = estimateBound(corrector, { stale: rowsOf(stale, rows, d), fresh: rowsOf(fresh, rows, d), dim: d }, boundOpts);
       }
     }
-    const ev = evaluateCorrector(corrector, { stale, fresh, heldOut, queries: evalQueries, positives: evalPositives }, r);
+    const ev = measureCorrector(corrector, { stale, fresh, heldOut, queries: evalQueries, positives: evalPositives }, r);
     const bm = boundMetrics(boundEst);
     return { ...ev, ...bm, holds: ev.heldOutError <= bm.bound ? 1 : 0, pairsDelivered, uniquePairs, seconds: (performance.now() - t0) / 1000 };
   } finally {
@@ -581,8 +348,8 @@ export async function runSyntheticSweep(options: SyntheticSweepOptions = {}): Pr
         await new Promise((res) => setImmediate(res));
       }
       const keys = Object.keys(runs[0]) as (keyof SweepRunMetrics)[];
-      const stats = {} as Record<keyof SweepRunMetrics, Stat>;
-      for (const k of keys) stats[k] = summarize(runs.map((x) => x[k]));
+      const stats = {} as Record<keyof SweepRunMetrics, SeedStat>;
+      for (const k of keys) stats[k] = seedStat(runs.map((x) => x[k]));
       points.push({ axis: p.axis, mode, m: p.m, drift: p.drift, capacity: p.capacity, stats });
     }
   }
@@ -591,29 +358,32 @@ export async function runSyntheticSweep(options: SyntheticSweepOptions = {}): Pr
 
 /** The sweep as an aligned text table: one row per point and mode, mean ± ci95 of the main metrics. */
 export function formatSweepTable(result: SyntheticSweepResult): string {
-  const f = (s: Stat, digits = 3) => (Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}` : '—');
-  const header = ['axis', 'mode', 'm', 'drift', 'capacity', 'held-out ℓ', 'stale ℓ', 'empirical', '𝓡 spec', '𝓡 frob', 'B', 'bound', 'uncapped', 'holds', `top-k rec`, 'stale rec', 'KL', 'stale KL'];
+  const { errors, bound, recovery } = SWEEP_STAT_COLUMNS;
+  const header = ['axis', 'mode', 'm', 'drift', 'capacity', ...errors.map((c) => c[0]), '𝓡 spec', '𝓡 frob', ...bound.map((c) => c[0]), 'holds', ...recovery.map((c) => c[0])];
   const rows = result.points.map((p) => [
-    p.axis,
-    p.mode,
-    String(p.m),
-    String(p.drift),
-    p.capacity,
-    f(p.stats.heldOutError),
-    f(p.stats.staleError),
-    f(p.stats.empirical),
-    f(p.stats.rademacherSpectral, 2),
-    f(p.stats.rademacherFrobenius, 2),
-    f(p.stats.lossBound, 2),
-    f(p.stats.bound, 2),
-    f(p.stats.boundUncapped, 2),
-    `${p.stats.holds.values.filter((v) => v === 1).length}/${p.stats.holds.n}`,
-    f(p.stats.topKRecall, 2),
-    f(p.stats.topKRecallStale, 2),
-    f(p.stats.kl, 3),
-    f(p.stats.klStale, 3),
+    p.axis, p.mode, String(p.m), String(p.drift), p.capacity,
+    ...statCells(p.stats, errors), formatStat(p.stats.rademacherSpectral, 2), formatStat(p.stats.rademacherFrobenius, 2), ...statCells(p.stats, bound),
+    `${p.stats.holds.values.filter((v) => v === 1).length}/${p.stats.holds.n}`, ...statCells(p.stats, recovery),
   ]);
-  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((x, c) => (c < 5 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return alignedColumns(header, rows, 5);
+}
+
+type StatColumn = readonly [header: string, measure: keyof CorrectorMeasures | keyof BoundMeasures, digits: number];
+
+/** The measured columns both sweep tables print, in groups: header, measure, digits. */
+export const SWEEP_STAT_COLUMNS: { errors: readonly StatColumn[]; bound: readonly StatColumn[]; recovery: readonly StatColumn[] } = {
+  errors: [['held-out ℓ', 'heldOutError', 3], ['stale ℓ', 'staleError', 3], ['empirical', 'empirical', 3]],
+  bound: [['B', 'lossBound', 2], ['bound', 'bound', 2], ['uncapped', 'boundUncapped', 2]],
+  recovery: [['top-k rec', 'topKRecall', 2], ['stale rec', 'topKRecallStale', 2], ['KL', 'kl', 3], ['stale KL', 'klStale', 3]],
+};
+
+/** The cells of `columns` for one point's statistics. */
+export function statCells(stats: Partial<Record<StatColumn[1], SeedStat>>, columns: readonly StatColumn[], plainWhenOne = false): string[] {
+  return columns.map(([, measure, digits]) => formatStat(stats[measure]!, digits, plainWhenOne));
+}
+
+/** `mean±ci95` of a seed statistic ('—' when not finite); with `plainWhenOne`, the mean alone for a single seed. */
+export function formatStat(s: SeedStat, digits = 3, plainWhenOne = false): string {
+  if (!Number.isFinite(s.mean)) return '—';
+  return plainWhenOne && s.n <= 1 ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)}±${s.ci95.toFixed(digits)}`;
 }

@@ -4,8 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../src/tensor';
-import { runExperiment, formatTable } from '../../src/train/experiment';
-import { tinyTask } from './helpers';
+import { runExperiment } from '../../src/experiments/experiment';
+import { formatExperimentTable } from '../../src/report/experiment-table';
+import { tinyTask } from '../train/helpers';
 
 before(async () => {
   await initBackend();
@@ -34,7 +35,7 @@ test('runExperiment trains every strategy, writes the tables, and reuses finishe
   assert.ok(fs.existsSync(path.join(root, 'runs', 'tiny', 'initial-cache-s1', 'manifest.json')));
   for (const f of first.files) assert.ok(fs.statSync(f).size > 0, f);
   const md = fs.readFileSync(path.join(root, 'results', 'tiny', 'table.md'), 'utf8');
-  assert.equal(md.trim(), formatTable(first.summary));
+  assert.equal(md.trim(), formatExperimentTable(first.summary));
   assert.match(md, /\| corrector \| 2 \|/);
   // a second call reuses every finished run and gives the same table
   logs.length = 0;

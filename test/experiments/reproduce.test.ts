@@ -11,7 +11,8 @@ import { convertNq } from '../../src/data/convert/dpr-nq';
 import { convertMsmarco } from '../../src/data/convert/msmarco';
 import { subsampleDataset } from '../../src/data/subsample';
 import { loadDataset } from '../../src/data/beir';
-import { detectDatasetKind, reproduce, reproductionProfile, type ReproduceOptions } from '../../src/train/reproduce';
+import { reproduce, type ReproduceOptions } from '../../src/experiments/reproduce';
+import { detectDatasetKind, reproductionProfile } from '../../src/experiments/datasets';
 
 // Tiny fixtures in the published formats (DPR NQ, MS MARCO passage), converted by the converters and
 // reproduced with a tiny GloVe-like table and a few steps. Passage i holds a unique answer token a<i>

@@ -1,0 +1,30 @@
+/**
+ * The experiments layer: what composes training (src/train), evaluation (src/eval), the bound's
+ * estimates (src/theory) and the tables (src/report) into experiments — the default experiment of
+ * `npm start` and its sweeps, `reproduce` on a dataset, the synthetic and real-cache corrector
+ * sweeps, the notebooks' training plan — and the one owner of the run folders they write.
+ */
+export {
+  runExperiment, summarizeRuns, defaultStrategies, sweepVariants,
+  type ExperimentOptions, type ExperimentRow, type Variant,
+} from './experiment';
+export {
+  runFolderName, runFolderPath, initialCacheFolder, parseRunName, runFolderState, readRunResult, findRuns, readRunLogs,
+  loadTrainedEncoders, loadTrainedCorrector, readRunEvaluation, writeRunEvaluation,
+  type RunFolderState, type FoundRun, type StoredEvaluation,
+} from './run-folder';
+export { corpusCacheOnDisk, readCacheRows, initialCorpusEmbeddings, trainedTargetCache } from './corpus-cache';
+export { reproduce, scoreTrainedRun, type ReproduceOptions, type ReproduceResult } from './reproduce';
+export {
+  detectDatasetKind, reproductionProfile, resolveReproductionDataset, reproductionStrategies, encoderConfigOf,
+  QUICK_SETTINGS, BERT_DEFAULT_LR, RETRIEVAL_METRICS, NQ_ANSWER_METRICS, MSMARCO_METRICS,
+  type DatasetKind, type EvalSplitSpec, type ReproductionProfile,
+} from './datasets';
+export { reproductionTable, formatReproductionTable, writeReproductionTable, type ReproductionTable, type ReproductionRow, type ReproductionColumn } from './reproduction-table';
+export { notebookQuick, notebookExperimentName, trainingPlan, planSubset, cachedJson, withSplitSubset, type NotebookPlan } from './notebooks';
+export { CAPACITY_LADDER, fitCapacityLadder, splitEvery, type CapacityPoint, type CapacityResult } from './capacity-ladder';
+export {
+  runSyntheticSweep, formatSweepTable, fitOffline,
+  type SyntheticSweepOptions, type SyntheticSweepResult, type ResolvedSweepOptions, type SweepPoint, type SweepRunMetrics, type SweepMode, type SweepAxis,
+} from './synthetic-sweep';
+export { runCacheCapacitySweep, formatCapacityTable, type CacheCapacitySweepOptions, type CacheCapacitySweepResult, type CacheCapacityPoint } from './capacity-sweep';
