@@ -14,10 +14,9 @@ import { encoderFactory } from '../../src/train/encoders';
 import { trainRetriever, type StepInfo } from '../../src/train/loop';
 import { BM25_NEGATIVES_FILE, bm25NegativeTable, sampleBm25Negatives } from '../../src/train/bm25-table';
 import { readLog } from '../../src/train/log';
-import type { Encoder, EncoderPair } from '../../src/encoders/types';
 import { runCli } from '../fixtures/cli';
 import { writeOwnDataset } from '../fixtures/own-data';
-import { tinyTask, tinyConfig } from './helpers';
+import { tinyTask, tinyConfig, spying } from './helpers';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-bm25neg-'));
 let n = 0;
@@ -27,20 +26,6 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 before(async () => {
   await initBackend();
 });
-
-/** The target encoder wrapped so every text it encodes is counted. */
-function spying(make: () => Promise<EncoderPair>, counter: { n: number }): () => Promise<EncoderPair> {
-  return async () => {
-    const pair = await make();
-    const t = pair.target;
-    const spy: Encoder = Object.create(t);
-    spy.encode = (texts, o) => {
-      counter.n += texts.length;
-      return t.encode(texts, o);
-    };
-    return { query: pair.query, target: spy };
-  };
-}
 
 test('sampleBm25Negatives: k distinct mined rows in BM25 order, every row reachable; all rows without a draw when there are no more than k', () => {
   const mined = Int32Array.from([50, 7, 31, 2, 88, 13]);
