@@ -129,6 +129,11 @@ test('bm25: a run stopped at a checkpoint and resumed ends as an uninterrupted o
     assert.equal(fs.readFileSync(path.join(parted, 'dev.trec'), 'utf8'), fs.readFileSync(path.join(whole, 'dev.trec'), 'utf8'));
     assert.equal(fs.readFileSync(path.join(parted, BM25_NEGATIVES_FILE), 'utf8'), fs.readFileSync(path.join(whole, BM25_NEGATIVES_FILE), 'utf8'));
   }
+  // more steps extend the finished run from its final checkpoint, with the table it mined
+  const mtime = fs.statSync(path.join(whole, BM25_NEGATIVES_FILE)).mtimeMs;
+  const c = await trainRetriever({ config: { ...cfg, steps: 24 }, data, runDir: whole, makeEncoders: make() });
+  assert.equal(c.steps, 24);
+  assert.equal(fs.statSync(path.join(whole, BM25_NEGATIVES_FILE)).mtimeMs, mtime, 'not mined again');
 });
 
 test('bm25: a tiny run trains (training-query MRR@10 rises over the untrained start)', async () => {
