@@ -7,7 +7,7 @@
  */
 import { defineOptions, defaultsOf, type Values } from '../util/options';
 import { InputError } from '../util/errors';
-import { parseStrategy } from './strategy';
+import { parseStrategy, DEFAULT_BM25_DEPTH } from './strategy';
 import { CORRECTOR_KINDS, ACTIVATIONS } from '../corrector/networks';
 import { CORRECTOR_LOSSES } from '../corrector/losses';
 import { GLOVE_BAG_POOLINGS, GLOVE_BAG_PROJECTIONS, GLOVE_BAG_DEFAULT_MAX_TOKENS } from '../encoders/glove-bag';
@@ -55,12 +55,12 @@ export const TRAIN_OPTIONS = defineOptions({
   devSplit: { type: 'string', help: 'qrels split of the evaluations during and after training (often called valid or validation)', default: 'dev', placeholder: 'split' },
   testSplit: { type: 'string', help: 'qrels split also scored at the end (none: no test split)', default: 'test', nullable: true, placeholder: 'split|none' },
   strategy: {
-    type: 'string', help: 'negatives: in-batch | stale | refresh:R | refresh-on-use | corrector[+refresh:R][+refresh-on-use] | oracle', default: 'corrector', placeholder: 'strategy',
+    type: 'string', help: `negatives: in-batch | stale | refresh:R | refresh-on-use | corrector[+refresh:R][+refresh-on-use] | oracle | bm25[:N] (drawn from each query's top N BM25 passages, mined once; N ${DEFAULT_BM25_DEPTH})`, default: 'corrector', placeholder: 'strategy',
     check: (v: string, where: string) => void parseStrategy(v, where),
   },
   steps: { type: 'int', help: 'training steps (0: no training; evaluate the initial encoders)', default: 400, min: 0, max: 100_000_000 },
   batchSize: { type: 'int', help: 'queries per step', default: 64, min: 1, max: 1 << 20 },
-  negatives: { type: 'int', help: 'hard negatives per query from the (corrected) cache', default: 4, min: 0, max: 1 << 20 },
+  negatives: { type: 'int', help: 'hard negatives per query from the (corrected) cache, or bm25: from the mined BM25 passages', default: 4, min: 0, max: 1 << 20 },
   selection: { type: 'string', help: 'how negatives are picked from the (corrected) logits', default: 'topk', choices: ['topk', 'gumbel'] },
   pool: { type: 'string', help: 'score the whole cache exactly, or an HNSW candidate pool on g′ re-scored exactly', default: 'exact', choices: ['exact', 'ann'] },
   poolSize: { type: 'int', help: 'candidates per query from the ANN index (pool ann)', default: 256, min: 1, max: 1 << 20 },

@@ -7,6 +7,8 @@
  *   2. select     the batch's queries are encoded by f (no gradient) and k negatives per query are
  *                 chosen by top-k or Gumbel-top-k of β⟨f(x), h(g′(y))⟩ over the cache, gold
  *                 positives excluded (h = identity unless the strategy has a corrector).
+ *      bm25       k negatives per query drawn by the run's RNG from its BM25 negatives, mined once
+ *                 before step 0 (bm25-table.ts); nothing is encoded to select them.
  *   3. encode     the positives and selected negatives are encoded fresh by g (ledger: positives,
  *                 negatives), and the retrieval loss is the cross-entropy of each positive over
  *                 {own positive, own negatives, the other queries' targets if in-batch negatives}.
@@ -48,6 +50,7 @@ import { prepareRunFolder } from './run-config';
 import { probeStaleness } from './probe';
 import { scoreEncoders, retrievalMetrics, unmeasuredMetrics, TABLE_METRICS, type ScoredSplit, type SplitScore } from './score';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint, encoderVariables } from './checkpoint';
+import { bm25NegativeTable } from './bm25-table';
 import {
   trainStep, targetEncode, shuffledQueries, rebuildAnn, sumOfAll, reportSteps,
   type RunContext, type Selection,
@@ -145,6 +148,9 @@ async function startRun(opts: TrainOptions): Promise<Run> {
   const train = data.splits[cfg.trainSplit];
   if (!train || train.queryIds.length === 0) throw new InputError(`${cfg.dataset}: split '${cfg.trainSplit}' has no queries with a relevant passage`);
   if (!data.splits[cfg.devSplit]) throw new InputError(`${cfg.dataset}: no '${cfg.devSplit}' split to evaluate on`);
+  if (strategy.bm25Depth !== null && cfg.negatives > strategy.bm25Depth) {
+    throw new InputError(`config.negatives: ${cfg.negatives} negatives per query cannot be drawn from the top ${strategy.bm25Depth} BM25 passages of strategy ${strategy.label}; use bm25:${cfg.negatives} or deeper, or fewer negatives`);
+  }
   checkRunFolder(opts);
 
   const enc = await opts.makeEncoders();
@@ -170,7 +176,7 @@ async function startRun(opts: TrainOptions): Promise<Run> {
       step: 0, rng: new Rng(cfg.seed), order: new Int32Array(0), orderPos: 0, epoch: 0,
       cache: null, cacheChanged: false, ledger: new CostLedger(enc.target, N, avgTokens), elapsed: 0,
     },
-    annIndex: null, clock: Date.now(), lastLoss: NaN, lastCorrLoss: NaN, savedStep: -1, startStep: 0,
+    annIndex: null, bm25Negatives: null, clock: Date.now(), lastLoss: NaN, lastCorrLoss: NaN, savedStep: -1, startStep: 0,
   };
   try {
     if (opts.resume !== false && hasCheckpoint(run.ckptDir)) await resumeRun(run);
@@ -212,6 +218,7 @@ async function resumeRun(run: Run): Promise<void> {
   const file = initialCacheFile(run);
   const initialCache = opts.initialCache ?? (fs.existsSync(file) ? readFloat32(file) : undefined);
   await loadCheckpoint(run.ckptDir, { state, enc: run.enc, encOpt: run.encOpt, corrector: run.corrector, corrOpt: run.corrOpt, initialCache });
+  await prepareBm25Negatives(run, true);
   run.savedStep = state.step;
   run.log.truncateAfter(state.step);
   run.startStep = state.step;
@@ -233,7 +240,17 @@ async function beginRun(run: Run): Promise<void> {
     if (initial.length !== N * dim) throw new InputError(`initial cache: expected ${N} rows of dim ${dim}, got ${initial.length / dim} rows`);
     state.cache = new MemoryEmbeddings(Float32Array.from(initial), dim, { step: 0 });
   }
+  await prepareBm25Negatives(run, false);
   state.order = shuffledQueries(run);
+}
+
+/** bm25: the run's BM25 negatives, read from the run folder (`reuse`) or mined; the time is the run's (its wall time). */
+async function prepareBm25Negatives(run: Run, reuse: boolean): Promise<void> {
+  const depth = run.strategy.bm25Depth;
+  if (depth === null) return;
+  const start = Date.now();
+  run.bm25Negatives = await bm25NegativeTable({ runDir: run.opts.runDir, data: run.data, train: run.train, depth, reuse, signal: run.opts.signal, progress: run.progress });
+  run.state.elapsed += (Date.now() - start) / 1000;
 }
 
 /** Phase 6, after the step is counted: callbacks, progress, the log record (with dev metrics when due), the checkpoint. */

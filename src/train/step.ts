@@ -19,6 +19,7 @@ import type { Strategy } from './strategy';
 import type { TrainConfig } from './config';
 import type { TrainData, SplitData } from './data';
 import type { LoopState } from './checkpoint';
+import { sampleBm25Negatives } from './bm25-table';
 
 /** What the phases of a step work on: a run's fixed parts, and `state`, what changes from step to step. */
 export interface RunContext {
@@ -41,6 +42,8 @@ export interface RunContext {
   startStep: number;
   /** pool 'ann': the HNSW index on the cache (rebuilt on every full refresh). */
   annIndex: AnnIndex | null;
+  /** bm25: each training query's mined BM25 negatives, best first (bm25-table.ts). */
+  bm25Negatives: Int32Array[] | null;
   /** The last computed losses (a warm-up step computes no retrieval loss). */
   lastLoss: number;
   lastCorrLoss: number;
@@ -146,12 +149,14 @@ async function refreshOrOracle(run: RunContext, step: number): Promise<MemoryEmb
   return state.cache;
 }
 
-/** Phase 2: the batch, a positive per query, and k negatives per query from `source`. */
+/** Phase 2: the batch, a positive per query, and k negatives per query from `source` (bm25: from the mined table). */
 async function selectNegatives(run: RunContext, source: MemoryEmbeddings | null): Promise<Selection> {
   const { cfg, train, state, corrector, strategy } = run;
   const batch = nextBatch(run);
   const posRows = batch.map((qi) => train.positives[qi][state.rng.int(train.positives[qi].length)]);
   const queryTexts = batch.map((qi) => train.queryTexts[qi]);
+  const mined = run.bm25Negatives;
+  if (mined) return { batch, posRows, queryTexts, negRows: batch.map((qi) => sampleBm25Negatives(mined[qi], cfg.negatives, state.rng)) };
   if (!source || cfg.negatives === 0) return { batch, posRows, queryTexts, negRows: batch.map(() => []) };
   const transform = corrector && !strategy.oracle ? (b: tf.Tensor2D) => corrector.apply(b) : undefined;
   const annIndex = source === state.cache ? run.annIndex : null;

@@ -110,6 +110,12 @@ describe('BM25 hard negatives', () => {
       assert.deepEqual(loadBm25Negatives(file, ['q0', 'q1'], rowOf).map((a) => Array.from(a)), negs.map((a) => Array.from(a)));
       assert.throws(() => loadBm25Negatives(file, ['q9'], rowOf), /no negatives for query "q9"/);
       assert.throws(() => loadBm25Negatives(file, ['q0'], new Map()), /is not in the corpus/);
+      assert.deepEqual(loadBm25Negatives(file, ['q1'], rowOf, { k1: 0.9, b: 0.4, perQuery: 2, corpusRows: 4 }).map((a) => a.length), [0]);
+      assert.throws(() => loadBm25Negatives(file, ['q0'], rowOf, { perQuery: 3 }), /mined with perQuery 2, expected 3/);
+      assert.throws(() => loadBm25Negatives(file, ['q0'], rowOf, { corpusRows: 5 }), /mined with corpusRows 4, expected 5/);
+      // an edit the JSON reader cannot see (a swapped negative) is caught by the checksum
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"p1"', '"p3"'));
+      assert.throws(() => loadBm25Negatives(file, ['q0'], rowOf), /sha256 differs from the one recorded/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

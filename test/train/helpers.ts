@@ -1,6 +1,7 @@
 import { Rng } from '../../src/util/rng';
 import type { Glove } from '../../src/data/glove';
 import type { TrainData } from '../../src/train/data';
+import type { Encoder, EncoderPair } from '../../src/encoders/types';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../../src/train/config';
 
 /**
@@ -37,4 +38,18 @@ export function tinyConfig(over: TrainConfigInput): TrainConfig {
     ...over,
     corrector: { kind: 'mlp', width: 16, ...(over.corrector ?? {}) },
   });
+}
+
+/** Wraps the target encoder of the pairs `make` builds so every text it encodes is counted in `counter`. */
+export function spying(make: () => Promise<EncoderPair>, counter: { n: number }): () => Promise<EncoderPair> {
+  return async () => {
+    const pair = await make();
+    const t = pair.target;
+    const spy: Encoder = Object.create(t);
+    spy.encode = (texts, o) => {
+      counter.n += texts.length;
+      return t.encode(texts, o);
+    };
+    return { query: pair.query, target: spy };
+  };
 }

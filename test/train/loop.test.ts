@@ -4,29 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, tf } from '../../src/tensor';
-import { tinyTask, tinyConfig } from './helpers';
+import { tinyTask, tinyConfig, spying } from './helpers';
 import { encoderFactory } from '../../src/train/encoders';
 import { trainRetriever, candidateMask, type StepInfo } from '../../src/train/loop';
 import { readLog } from '../../src/train/log';
-import type { Encoder, EncoderPair } from '../../src/encoders/types';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-train-'));
 
 const config = tinyConfig;
-
-/** Wraps the target encoder so every text it encodes is counted. */
-function spying(make: () => Promise<EncoderPair>, counter: { n: number }): () => Promise<EncoderPair> {
-  return async () => {
-    const pair = await make();
-    const t = pair.target;
-    const spy: Encoder = Object.create(t);
-    spy.encode = (texts, o) => {
-      counter.n += texts.length;
-      return t.encode(texts, o);
-    };
-    return { query: pair.query, target: spy };
-  };
-}
 
 before(async () => {
   await initBackend();
