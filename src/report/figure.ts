@@ -5,7 +5,7 @@
  * axes (units in the title) and the fixed strategy colours of palette.ts.
  */
 import { InputError } from '../util/errors';
-import { seriesColor, strategyColor, withAlpha } from './palette';
+import { seriesColors, withAlpha } from './palette';
 
 /** One plotly trace, typed minimally: the fields the builders set, plus anything plotly accepts. */
 export interface PlotlyTrace {
@@ -22,7 +22,7 @@ export interface PlotlyTrace {
   legendgroup?: string;
   hoverinfo?: string;
   text?: string[];
-  textposition?: string;
+  textposition?: string | string[];
   [key: string]: unknown;
 }
 
@@ -75,9 +75,16 @@ export function axisTitle(axis: AxisSpec): string {
   return axis.unit ? `${axis.label} (${axis.unit})` : axis.label;
 }
 
+/**
+ * d3 format of log-axis tick labels: every tick in full ("20", "0.005", "1,000,000"). Without it
+ * plotly labels the ticks between powers of ten with their first digit only, so a "2" after "10"
+ * means 20.
+ */
+export const LOG_TICK_FORMAT = ',~r';
+
 function axisLayout(axis: AxisSpec): PlotlyAxis {
   const out: PlotlyAxis = { title: { text: axisTitle(axis) }, zeroline: false };
-  if (axis.log) out.type = 'log';
+  if (axis.log) Object.assign(out, { type: 'log', tickformat: LOG_TICK_FORMAT });
   if (axis.range) out.range = axis.range;
   return out;
 }
@@ -113,7 +120,7 @@ export interface LineSeries {
   x: readonly number[];
   y: readonly number[];
   band?: { lo: readonly number[]; hi: readonly number[] };
-  /** Defaults to the strategy colour of `name` (palette.ts), or a palette colour by position. */
+  /** Defaults to the strategy colour of `name` (palette.ts seriesColors), or a palette colour by position. */
   color?: string;
   dash?: 'solid' | 'dash' | 'dot' | 'dashdot';
   mode?: 'lines' | 'lines+markers' | 'markers';
@@ -131,9 +138,10 @@ export interface LinePlotOptions extends FigureOptions {
  */
 export function linePlot(opts: LinePlotOptions): FigureSpec {
   const data: PlotlyTrace[] = [];
+  const colors = seriesColors(opts.series.map((s) => s.name));
   opts.series.forEach((s, i) => {
     checkLength('linePlot', s.name, s.x, s.y, 'x', 'y');
-    const color = s.color ?? seriesColor(s.name, i);
+    const color = s.color ?? colors[i];
     if (s.band) {
       checkLength('linePlot', s.name, s.x, s.band.lo, 'x', 'band.lo');
       checkLength('linePlot', s.name, s.x, s.band.hi, 'x', 'band.hi');
@@ -222,7 +230,10 @@ export interface ParetoPlotOptions extends FigureOptions {
 
 /**
  * Points coloured by strategy (one trace per strategy, in first-seen order) with the Pareto front
- * drawn as a dashed line over them; `x.log` for cost axes spanning decades.
+ * drawn as a dashed line over them; `x.log` for cost axes spanning decades. With `showLabels`, a
+ * front point's label sits on its left, on the side the staircase does not come from (below for a
+ * falling front, above for a rising one), and every other point's label on the right, away from
+ * the front, so labels do not sit on the line.
  */
 export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const groups = new Map<string, StrategyPoint[]>();
@@ -232,6 +243,9 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   }
   const data: PlotlyTrace[] = [];
   const front = paretoFront(opts.points, opts.sense);
+  const onFront = new Set<StrategyPoint>(front);
+  const falling = front.length > 1 && front[front.length - 1].y < front[0].y;
+  const labelAt = (p: StrategyPoint) => (onFront.has(p) ? (falling ? 'bottom left' : 'top left') : falling ? 'top right' : 'bottom right');
   if (front.length > 1) {
     data.push({
       type: 'scatter',
@@ -243,8 +257,9 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
       hoverinfo: 'skip',
     });
   }
-  for (const [strategy, pts] of groups) {
-    const color = strategyColor(strategy);
+  const colors = seriesColors([...groups.keys()]);
+  [...groups].forEach(([strategy, pts], i) => {
+    const color = colors[i];
     const labels = pts.map((p) => p.label ?? '');
     data.push({
       type: 'scatter',
@@ -254,10 +269,11 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
       mode: opts.showLabels ? 'markers+text' : 'markers',
       marker: { color, size: 10, line: { color: '#ffffff', width: 1 } },
       text: labels,
-      textposition: 'top center',
+      textposition: pts.map(labelAt),
+      cliponaxis: false, // a label near the plot's edge may run into the margin rather than be cut
       hovertemplate: `${escapeTemplate(strategy)} %{text}<br>x=%{x}<br>y=%{y}<extra></extra>`,
     });
-  }
+  });
   return { data, layout: baseLayout(opts, opts.x, opts.y) };
 }
 
@@ -283,9 +299,10 @@ export interface StackedBarsOptions extends FigureOptions {
 export function stackedBars(opts: StackedBarsOptions): FigureSpec {
   const cats = opts.categories.map(String);
   const data: PlotlyTrace[] = [];
+  const colors = seriesColors(opts.stacks.map((s) => s.name));
   opts.stacks.forEach((s, i) => {
     checkLength('stackedBars', s.name, cats, s.values, 'categories', 'values');
-    data.push({ type: 'bar', name: s.name, x: cats, y: clean(s.values), marker: { color: s.color ?? seriesColor(s.name, i) } });
+    data.push({ type: 'bar', name: s.name, x: cats, y: clean(s.values), marker: { color: s.color ?? colors[i] } });
   });
   (opts.overlays ?? []).forEach((s, i) => {
     checkLength('stackedBars', s.name, cats, s.values, 'categories', 'values');

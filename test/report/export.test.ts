@@ -75,6 +75,11 @@ test('renderFigureSync: PNG and SVG from the worker\'s Chromium, one browser for
     assert.ok(svg.startsWith('<svg') && svg.includes('Sync render'));
     const png2 = renderFigureSync(spec, { format: 'png', width: 640, height: 360, scale: 2 });
     assert.deepEqual([png2.readUInt32BE(16), png2.readUInt32BE(20)], [1280, 720]);
+    // log axes label every tick in full: 20 and 50 between 10 and 100, not plotly's bare "2" and "5"
+    const log = linePlot({ title: 'log', x: { label: 'pairs', log: true }, y: { label: 'error' }, series: [{ name: 'a', x: [8, 20, 60, 150], y: [1, 2, 3, 4] }] });
+    const ticks = [...renderFigureSync(log, { format: 'svg', width: 700, height: 300 }).toString('utf8').matchAll(/class="xtick"[^>]*>.*?<text[^>]*>([^<]*)</g)].map((m) => m[1]);
+    assert.ok(ticks.includes('20') && ticks.includes('50') && ticks.includes('100'), `x ticks: ${ticks.join(' ')}`);
+    assert.ok(!ticks.includes('2') && !ticks.includes('5'), `x ticks: ${ticks.join(' ')}`);
   } finally {
     void closeFigureRendererSync();
   }

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor } from '../../src/report';
+import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor, figureColors, LOG_TICK_FORMAT } from '../../src/report';
 import { InputError } from '../../src/util/errors';
 
 describe('paretoFront', () => {
@@ -74,6 +74,13 @@ describe('linePlot', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
   });
 
+  test('refresh intervals shown together get the distinct shades of figureColors', () => {
+    const names = ['refresh:4', 'refresh:8', 'refresh:15'];
+    const lines = linePlot({ title: 't', x: { label: 'x' }, y: { label: 'y' }, series: names.map((name) => ({ name, x: [0], y: [0] })) });
+    const shades = figureColors(names);
+    assert.deepEqual(lines.data.map((t) => t.line?.color), names.map((n) => shades[n]));
+  });
+
   test('mismatched lengths are an InputError naming the series', () => {
     assert.throws(() => linePlot({ title: 't', x: { label: 'x' }, y: { label: 'y' }, series: [{ name: 'oracle', x: [1, 2], y: [1] }] }), (e: unknown) => e instanceof InputError && /series 'oracle'.*x has 2 values, y has 1/.test(e.message));
   });
@@ -103,7 +110,25 @@ describe('paretoPlot', () => {
     assert.equal(spec.data[2].mode, 'markers+text');
     assert.equal(spec.data[3].marker?.color, strategyColor('corrector'));
     assert.equal(spec.layout.xaxis?.type, 'log');
+    assert.equal(spec.layout.xaxis?.tickformat, LOG_TICK_FORMAT);
+    assert.equal(spec.layout.yaxis?.tickformat, undefined);
     assert.equal(spec.layout.xaxis?.title?.text, 're-embedding cost (encoder passes)');
+  });
+
+  test('labels sit off the front line: front points on the free side, dominated points away from the front', () => {
+    // a rising front (cheap and worse to costly and better): the staircase comes from below-left
+    assert.deepEqual(spec.data.slice(1).map((t) => t.textposition), [['top left'], ['top left', 'bottom right'], ['top left']]);
+    assert.ok(spec.data.slice(1).every((t) => t.cliponaxis === false));
+    // a falling front (fewer parameters and higher error to more and lower): the staircase comes from above
+    const falling = paretoPlot({
+      title: 'Error vs parameters',
+      x: { label: 'parameters', log: true },
+      y: { label: 'error' },
+      points: [{ strategy: 'corrector', x: 10, y: 0.5 }, { strategy: 'corrector', x: 100, y: 0.2 }, { strategy: 'corrector', x: 1000, y: 0.3 }],
+      sense: { x: 'min', y: 'min' },
+      showLabels: true,
+    });
+    assert.deepEqual(falling.data[1].textposition, ['bottom left', 'bottom left', 'top right']);
   });
 });
 
