@@ -82,19 +82,34 @@ export function axisTitle(axis: AxisSpec): string {
  */
 export const LOG_TICK_FORMAT = ',~r';
 
-function axisLayout(axis: AxisSpec): PlotlyAxis {
+/**
+ * Tick spacing for a log axis over `values`, so that full labels do not crowd: 1, 2 and 5 times
+ * each power of ten over one to three decades, powers of ten (every k-th, at most 8) over more, and
+ * plotly's own choice under one decade (it then labels in full on a linear grid).
+ */
+export function logAxisTicks(values: readonly number[]): { dtick?: number | string } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v) && v > 0) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  if (!(hi > 0)) return {};
+  const decades = Math.log10(hi) - Math.log10(lo);
+  return decades > 3 ? { dtick: Math.ceil(decades / 8) } : decades >= 1 ? { dtick: 'D2' } : {};
+}
+
+function axisLayout(axis: AxisSpec, values: readonly number[]): PlotlyAxis {
   const out: PlotlyAxis = { title: { text: axisTitle(axis) }, zeroline: false };
-  if (axis.log) Object.assign(out, { type: 'log', tickformat: LOG_TICK_FORMAT });
+  if (axis.log) Object.assign(out, { type: 'log', tickformat: LOG_TICK_FORMAT, ...logAxisTicks(values) });
   if (axis.range) out.range = axis.range;
   return out;
 }
 
-function baseLayout(opts: FigureOptions, x: AxisSpec, y: AxisSpec): PlotlyLayout {
+/** The layout every builder starts from; `xValues`/`yValues` (the data drawn) set log-axis ticks. */
+function baseLayout(opts: FigureOptions, x: AxisSpec, y: AxisSpec, xValues: readonly number[] = [], yValues: readonly number[] = []): PlotlyLayout {
   const grid = { gridcolor: '#e5e5e5', linecolor: '#888888' };
   const layout: PlotlyLayout = {
     title: { text: opts.title, x: 0.02, xanchor: 'left' },
-    xaxis: { ...axisLayout(x), ...grid },
-    yaxis: { ...axisLayout(y), ...grid },
+    xaxis: { ...axisLayout(x, xValues), ...grid },
+    yaxis: { ...axisLayout(y, yValues), ...grid },
     height: opts.height ?? 420,
     margin: { l: 70, r: 20, t: 50, b: 60 },
     font: { family: 'Helvetica, Arial, sans-serif', size: 13 },
@@ -171,7 +186,8 @@ export function linePlot(opts: LinePlotOptions): FigureSpec {
       legendgroup: s.name,
     });
   });
-  return { data, layout: baseLayout(opts, opts.x, opts.y) };
+  const band = (s: LineSeries) => (s.band ? [...s.band.lo, ...s.band.hi] : []);
+  return { data, layout: baseLayout(opts, opts.x, opts.y, opts.series.flatMap((s) => s.x), opts.series.flatMap((s) => [...s.y, ...band(s)])) };
 }
 
 /** Which direction is better on an axis. */
@@ -233,7 +249,8 @@ export interface ParetoPlotOptions extends FigureOptions {
  * drawn as a dashed line over them; `x.log` for cost axes spanning decades. With `showLabels`, a
  * front point's label sits on its left, on the side the staircase does not come from (below for a
  * falling front, above for a rising one), and every other point's label on the right, away from
- * the front, so labels do not sit on the line.
+ * the front, so labels do not sit on the line; near the left or right end of the x range a label
+ * changes sides so it stays inside the plot.
  */
 export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const groups = new Map<string, StrategyPoint[]>();
@@ -245,7 +262,13 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const front = paretoFront(opts.points, opts.sense);
   const onFront = new Set<StrategyPoint>(front);
   const falling = front.length > 1 && front[front.length - 1].y < front[0].y;
-  const labelAt = (p: StrategyPoint) => (onFront.has(p) ? (falling ? 'bottom left' : 'top left') : falling ? 'top right' : 'bottom right');
+  const xs = opts.points.map((p) => (opts.x.log ? Math.log10(p.x) : p.x)).filter((v) => Number.isFinite(v));
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const labelAt = (p: StrategyPoint) => {
+    const rel = x1 > x0 ? ((opts.x.log ? Math.log10(p.x) : p.x) - x0) / (x1 - x0) : 0.5;
+    const left = onFront.has(p) ? rel > 0.12 : rel > 0.88;
+    return `${onFront.has(p) === falling ? 'bottom' : 'top'} ${left ? 'left' : 'right'}`;
+  };
   if (front.length > 1) {
     data.push({
       type: 'scatter',
@@ -274,7 +297,7 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
       hovertemplate: `${escapeTemplate(strategy)} %{text}<br>x=%{x}<br>y=%{y}<extra></extra>`,
     });
   });
-  return { data, layout: baseLayout(opts, opts.x, opts.y) };
+  return { data, layout: baseLayout(opts, opts.x, opts.y, opts.points.map((p) => p.x), opts.points.map((p) => p.y)) };
 }
 
 function escapeTemplate(s: string): string {
@@ -316,7 +339,9 @@ export function stackedBars(opts: StackedBarsOptions): FigureSpec {
       line: { color: s.color ?? '#000000', width: 1, dash: 'dot' },
     });
   });
-  const layout = baseLayout(opts, { ...opts.x, log: false }, opts.y);
+  const tops = cats.map((_, k) => opts.stacks.reduce((a, st) => a + Math.max(0, st.values[k]), 0)); // where each bar ends
+  const yValues = [...opts.stacks.flatMap((st) => st.values), ...tops, ...(opts.overlays ?? []).flatMap((o) => o.values)];
+  const layout = baseLayout(opts, { ...opts.x, log: false }, opts.y, [], yValues);
   layout.barmode = 'relative';
   (layout.xaxis as PlotlyAxis).type = 'category';
   return { data, layout };

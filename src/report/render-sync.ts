@@ -5,8 +5,12 @@
  * Chromium with plotly loaded), launched on the first figure and closed after IDLE_MS without one;
  * the calling thread posts the spec and blocks on Atomics.wait until the worker has posted the
  * image (the pattern of the `synckit` package). The worker is unref'd: it never keeps a process
- * alive, and Chromium exits with the process that launched it.
+ * alive, and Chromium exits with the process that launched it. Chromium's profile and playwright's
+ * temp files go to a folder of their own under os.tmpdir() (in a notebook kernel: the checkout's
+ * notebook environment), removed when the process exits, or by the next process when it was killed.
  */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'worker_threads';
 import type { FigureSpec } from './figure';
@@ -29,20 +33,38 @@ interface RenderAnswer {
 /** Chromium stays up this long after the last figure, then closes (relaunching takes a second or two). */
 const IDLE_MS = 120_000;
 
-let bridge: { worker: Worker; port: MessagePort; nextId: number } | undefined;
+let bridge: { worker: Worker; port: MessagePort; nextId: number; scratch: string } | undefined;
+
+const SCRATCH_PREFIX = 'freshcache-figures-';
+
+/** Removes scratch folders of earlier processes that did not exit cleanly (the pid in the name is gone). */
+function removeOrphanScratch(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(/^freshcache-figures-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
 
 function startBridge(): NonNullable<typeof bridge> {
+  removeOrphanScratch();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  process.once('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
   const { port1, port2 } = new MessageChannel();
   const tsx = require.resolve('tsx/cjs', { paths: [__dirname] });
   // The worker registers tsx itself, so it can load this TypeScript file whatever the parent was started with.
   const code = `const { workerData } = require('worker_threads');
-try { require(workerData.tsx); require(workerData.module).serveRenderRequests(workerData.port); }
+try { process.env.TMPDIR = workerData.scratch; require(workerData.tsx); require(workerData.module).serveRenderRequests(workerData.port); }
 catch (e) { const msg = 'figure renderer did not start: ' + (e && e.message ? e.message : e);
   workerData.port.on('message', (r) => { workerData.port.postMessage({ id: r.id, error: msg }); Atomics.store(r.flag, 0, 1); Atomics.notify(r.flag, 0); }); }`;
-  const worker = new Worker(code, { eval: true, workerData: { tsx, module: path.join(__dirname, 'render-sync.ts'), port: port2 }, transferList: [port2], stdout: false, stderr: false });
+  const worker = new Worker(code, { eval: true, workerData: { tsx, module: path.join(__dirname, 'render-sync.ts'), port: port2, scratch }, transferList: [port2], stdout: false, stderr: false });
   worker.unref();
   port1.unref();
-  return { worker, port: port1, nextId: 1 };
+  return { worker, port: port1, nextId: 1, scratch };
 }
 
 /**
@@ -74,7 +96,9 @@ export function renderFigureSync(spec: FigureSpec, opts: RenderOptions, timeoutM
 export async function closeFigureRendererSync(): Promise<void> {
   const b = bridge;
   bridge = undefined;
-  if (b) await b.worker.terminate();
+  if (!b) return;
+  await b.worker.terminate();
+  fs.rmSync(b.scratch, { recursive: true, force: true });
 }
 
 /** The worker's side: answers RenderRequests from `port` one at a time with one shared renderer. */

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor, figureColors, LOG_TICK_FORMAT } from '../../src/report';
+import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor, figureColors, LOG_TICK_FORMAT, logAxisTicks } from '../../src/report';
 import { InputError } from '../../src/util/errors';
 
 describe('paretoFront', () => {
@@ -70,6 +70,15 @@ describe('linePlot', () => {
     assert.match(String(band.fillcolor), /^rgba\(\d+,\d+,\d+,0\.18\)$/);
   });
 
+  test('log-axis ticks: 1-2-5 over one to three decades, powers of ten beyond, plotly\'s own under one', () => {
+    assert.deepEqual(logAxisTicks([3000, 60000]), { dtick: 'D2' });
+    assert.deepEqual(logAxisTicks([100, 1e6, -1, NaN]), { dtick: 1 });
+    assert.deepEqual(logAxisTicks([1e-6, 1e12]), { dtick: 3 });
+    assert.deepEqual(logAxisTicks([0.9, 8.5]), {});
+    assert.deepEqual(logAxisTicks([]), {});
+    assert.equal(spec.layout.yaxis?.dtick, 'D2'); // y from 0.1 (stale) to 2 (my metric)
+  });
+
   test('is plain JSON (round-trips)', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
   });
@@ -111,24 +120,26 @@ describe('paretoPlot', () => {
     assert.equal(spec.data[3].marker?.color, strategyColor('corrector'));
     assert.equal(spec.layout.xaxis?.type, 'log');
     assert.equal(spec.layout.xaxis?.tickformat, LOG_TICK_FORMAT);
+    assert.equal(spec.layout.xaxis?.dtick, 'D2'); // 10 .. 2000: 1, 2, 5 times each power of ten
     assert.equal(spec.layout.yaxis?.tickformat, undefined);
     assert.equal(spec.layout.xaxis?.title?.text, 're-embedding cost (encoder passes)');
   });
 
   test('labels sit off the front line: front points on the free side, dominated points away from the front', () => {
-    // a rising front (cheap and worse to costly and better): the staircase comes from below-left
-    assert.deepEqual(spec.data.slice(1).map((t) => t.textposition), [['top left'], ['top left', 'bottom right'], ['top left']]);
+    // a rising front (cheap and worse to costly and better): the staircase comes from below-left;
+    // points at the ends of the x range keep their labels inside the plot
+    assert.deepEqual(spec.data.slice(1).map((t) => t.textposition), [['top right'], ['top left', 'bottom left'], ['top right']]);
     assert.ok(spec.data.slice(1).every((t) => t.cliponaxis === false));
     // a falling front (fewer parameters and higher error to more and lower): the staircase comes from above
     const falling = paretoPlot({
       title: 'Error vs parameters',
       x: { label: 'parameters', log: true },
       y: { label: 'error' },
-      points: [{ strategy: 'corrector', x: 10, y: 0.5 }, { strategy: 'corrector', x: 100, y: 0.2 }, { strategy: 'corrector', x: 1000, y: 0.3 }],
+      points: [[1, 0.9], [10, 0.5], [100, 0.6], [1000, 0.2], [10000, 0.95]].map(([x, y]) => ({ strategy: 'corrector', x, y })),
       sense: { x: 'min', y: 'min' },
       showLabels: true,
     });
-    assert.deepEqual(falling.data[1].textposition, ['bottom left', 'bottom left', 'top right']);
+    assert.deepEqual(falling.data[1].textposition, ['bottom right', 'bottom left', 'top right', 'bottom left', 'top left']);
   });
 });
 
