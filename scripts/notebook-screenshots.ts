@@ -13,8 +13,9 @@
  * --out DIR   where executed copies, HTML and screenshots go (default results/notebook-screenshots;
  *             it must be inside the repository, which is JupyterLab's root here)
  *
- * Prints one line per notebook and view (figures expected / seen) and exits 1 when a figure is
- * missing in any view. Needs scripts/setup-jupyter.sh (JUPYTER_VENV) and Chromium.
+ * Prints one line per notebook and view (figures expected / seen; in JupyterLab also how many
+ * tables fit the output area without scrolling sideways) and exits 1 when a figure is missing in
+ * any view. Needs scripts/setup-jupyter.sh (JUPYTER_VENV) and Chromium.
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -83,6 +84,7 @@ async function startLab(scratch: string): Promise<{ url: string; token: string; 
   write('@jupyterlab/notebook-extension/tracker.jupyterlab-settings', { windowingMode: 'none' });
   // plotly's renderer writes a fresh PNG into the notebook on hover; never save that over the file.
   write('@jupyterlab/docmanager-extension/plugin.jupyterlab-settings', { autosave: false });
+  write('@jupyterlab/apputils-extension/notification.jupyterlab-settings', { fetchNews: 'false' });
   const port = await freePort();
   const token = randomBytes(12).toString('hex');
   const env = { ...process.env, JUPYTER_DATA_DIR: path.join(scratch, 'data'), JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'), JUPYTERLAB_SETTINGS_DIR: settings, JUPYTERLAB_WORKSPACES_DIR: path.join(scratch, 'workspaces') };
@@ -122,6 +124,11 @@ async function lookInLab(browser: Browser, lab: { url: string; token: string }, 
     let seen = 0;
     while ((seen = await visibleFigures(page, figures)) < expected && Date.now() < deadline) await page.waitForTimeout(500);
     const trusted = (await page.evaluate(`(document.querySelector('.jp-StatusItem-trust, [data-status="trust"]') || {}).title || ''`)) as string;
+    // Tables: each in its own scrolling box; one wider than the output area would need a sideways scroll.
+    const tables = page.locator('.jp-Notebook .freshcache-table-box');
+    const tableCount = await tables.count();
+    const wide = (await page.evaluate(`[...document.querySelectorAll('.jp-Notebook .freshcache-table-box')].filter((b) => b.scrollWidth > b.clientWidth + 1).length`)) as number;
+    for (let i = 0; i < tableCount; i++) await tables.nth(i).screenshot({ path: `${shots}-lab-table-${i + 1}.png` });
     const outputs = page.locator(figures);
     const n = await outputs.count();
     for (let i = 0; i < n; i++) await outputs.nth(i).screenshot({ path: `${shots}-lab-${i + 1}.png` });
@@ -134,7 +141,7 @@ async function lookInLab(browser: Browser, lab: { url: string; token: string }, 
       await page.waitForTimeout(1000);
       await outputs.first().screenshot({ path: `${shots}-lab-interactive.png` });
     }
-    return `${seen}/${expected} figures shown${trusted ? ` (${trusted})` : ''}`;
+    return `${seen}/${expected} figures shown, ${tableCount - wide}/${tableCount} tables fit the output area${trusted ? ` (${trusted})` : ''}`;
   } finally {
     await page.close();
   }
