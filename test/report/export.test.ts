@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { exportFigures, findChromium, formatFromPath, decodeDataUrl, linePlot, paretoPlot } from '../../src/report';
-import { renderFigureSync, closeFigureRendererSync } from '../../src/report/render-sync';
+import { renderFigureSync, closeFigureRendererSync, scratchBase } from '../../src/report/render-sync';
 import { InputError } from '../../src/util/errors';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -67,6 +67,14 @@ test('renderFigureSync: PNG and SVG from the worker\'s Chromium, one browser for
     return;
   }
   const spec = linePlot({ title: 'Sync render', x: { label: 'step' }, y: { label: 'loss' }, series: [{ name: 'stale', x: [0, 1], y: [1, 0] }] });
+  // A temp folder as deep as a notebook kernel's (TMPDIR inside the checkout): too deep for the Unix
+  // socket Chromium makes in it, so the renderer's scratch goes to /tmp instead.
+  const deepTmp = path.join(os.tmpdir(), `fc-deep-tmp-${'x'.repeat(60)}`);
+  fs.mkdirSync(deepTmp, { recursive: true });
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = deepTmp;
+  assert.equal(scratchBase(), '/tmp');
+  assert.equal(scratchBase('/short'), '/short');
   try {
     const png = renderFigureSync(spec, { format: 'png', width: 640, height: 360, scale: 1 });
     assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
@@ -80,7 +88,11 @@ test('renderFigureSync: PNG and SVG from the worker\'s Chromium, one browser for
     const ticks = [...renderFigureSync(log, { format: 'svg', width: 700, height: 300 }).toString('utf8').matchAll(/class="xtick"[^>]*>.*?<text[^>]*>([^<]*)</g)].map((m) => m[1]);
     assert.ok(ticks.includes('20') && ticks.includes('50') && ticks.includes('100'), `x ticks: ${ticks.join(' ')}`);
     assert.ok(!ticks.includes('2') && !ticks.includes('5'), `x ticks: ${ticks.join(' ')}`);
+    assert.deepEqual(fs.readdirSync(deepTmp), []);
   } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    fs.rmSync(deepTmp, { recursive: true, force: true });
     void closeFigureRendererSync();
   }
 });
