@@ -26,10 +26,10 @@
 // %%
 import { initBackend } from './src/tensor';
 import { linePlot, showFigure, showTable, notebookProgress, liveDisplay, strategyColor } from './src/report';
-import { notebookQuick, trainingPlan, planSubset, readRunLogs, logSeries, lastValue, meanValue, withSplitSubset, runColors } from './src/report/notebook-data';
+import { notebookQuick, trainingPlan, planSubset, readRunLogs, withSplitSubset, runExperiment } from './src/experiments';
+import { logSeries, lastValue, meanValue, runColors } from './src/report';
 import { ensureDefaultTask } from './src/data/wordnet';
 import { loadTrainData } from './src/train/data';
-import { runExperiment } from './src/train/experiment';
 import * as os from 'os';
 import * as path from 'path';
 

@@ -24,10 +24,10 @@
 // %%
 import { initBackend } from './src/tensor';
 import { linePlot, showFigure, showTable, notebookProgress, liveDisplay, strategyColor } from './src/report';
-import { notebookQuick, trainingPlan, planSubset, readRunLogs, logSeries, lastValue, meanValue, withSplitSubset, runColors } from './src/report/notebook-data';
+import { notebookQuick, trainingPlan, planSubset, readRunLogs, withSplitSubset, runExperiment } from './src/experiments';
+import { logSeries, lastValue, meanValue, runColors } from './src/report';
 import { ensureDefaultTask } from './src/data/wordnet';
 import { loadTrainData } from './src/train/data';
-import { runExperiment } from './src/train/experiment';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -126,13 +126,13 @@ const rowsOut = logs.filter((l) => l.label === 'stale' || l.label.startsWith('co
     'KL corrected': corrected ? meanValue(a, 'klCorrected') : null,
     'KL uncorrected': meanValue(a, 'klStale'),
     'dev MRR@10': s.devMrr10,
-    'dev R@10': s.devRecall10,
+    'dev success@10': s.devSuccess10,
   };
 });
 showTable(rowsOut, {
   columns: ['run', 'warm-up steps', { key: 'mean ‖g_t − g′‖', unit: 'L2' }, { key: 'mean ‖g_t − h(g′)‖', unit: 'L2', best: 'min' }, { key: 'error ratio', best: 'min' },
     { key: 'top-10 overlap, corrected', best: 'max' }, 'top-10 overlap, uncorrected', { key: 'KL corrected', unit: 'nats', best: 'min' }, { key: 'KL uncorrected', unit: 'nats' },
-    { key: 'dev MRR@10', best: 'max' }, { key: 'dev R@10', best: 'max' }],
+    { key: 'dev MRR@10', best: 'max' }, { key: 'dev success@10', best: 'max' }],
   caption: `Corrector at work, steps ${warmSteps + 1}–${plan.steps} (${plan.name})`,
 });
 for (const r of rowsOut) if (r['error ratio'] !== null) console.log(`${r.run}: corrector error ${(100 * (r['error ratio'] as number)).toFixed(1)}% of the stale cache's; dev MRR@10 ${(r['dev MRR@10'] as number).toFixed(4)}`);

@@ -28,8 +28,7 @@
 // %%
 import { initBackend } from './src/tensor';
 import { stackedBars, linePlot, showFigure, showTable, notebookProgress } from './src/report';
-import { notebookQuick, notebookExperimentName, cachedJson } from './src/report/notebook-data';
-import { runSyntheticSweep, type SyntheticSweepOptions, type SyntheticSweepResult, type SweepPoint, type SweepMode } from './src/theory';
+import { notebookQuick, notebookExperimentName, cachedJson, runSyntheticSweep, type SyntheticSweepOptions, type SyntheticSweepResult, type SweepPoint, type SweepMode } from './src/experiments';
 
 const quick = notebookQuick();
 const backend = await initBackend();

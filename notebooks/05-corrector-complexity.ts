@@ -24,10 +24,10 @@
 // %%
 import { initBackend } from './src/tensor';
 import { linePlot, showFigure, showTable, notebookProgress, liveDisplay, strategyColor } from './src/report';
-import { notebookQuick, trainingPlan, planSubset, readRunLogs, logSeries, lastValue, meanValue, withSplitSubset, runColors } from './src/report/notebook-data';
+import { notebookQuick, trainingPlan, planSubset, readRunLogs, withSplitSubset, runExperiment } from './src/experiments';
+import { logSeries, lastValue, meanValue, runColors } from './src/report';
 import { ensureDefaultTask } from './src/data/wordnet';
 import { loadTrainData } from './src/train/data';
-import { runExperiment } from './src/train/experiment';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -40,7 +40,7 @@ console.log(`probe every ${plan.base.logEvery} steps on ${plan.base.probeRows} c
 
 import * as fs from 'fs';
 import { paretoPlot } from './src/report';
-import { finalTargetCache, fitCapacityLadder, splitEvery, cachedJson, notebookExperimentName, findRuns, CAPACITY_LADDER } from './src/report/notebook-data';
+import { trainedTargetCache, fitCapacityLadder, splitEvery, cachedJson, notebookExperimentName, findRuns, CAPACITY_LADDER } from './src/experiments';
 import { readCachePairs } from './src/corrector';
 import { readManifest } from './src/cache';
 const pairRows = quick ? 4000 : 30000;
@@ -68,7 +68,7 @@ console.log(`${summary.length} runs; logs of ${logs.map((l) => `${l.label} (${l.
 
 // %%
 const staleRun = findRuns(plan.name).find((r) => r.label === 'stale')!;
-const finalCache = await finalTargetCache({ runDir: staleRun.dir, cacheDir: path.join('runs', plan.name, 'final-cache-stale-s1'), data: data, progress: notebookProgress() });
+const finalCache = await trainedTargetCache({ runDir: staleRun.dir, cacheDir: path.join('runs', plan.name, 'final-cache-stale-s1'), data: data, progress: notebookProgress() });
 const initialCache = path.join('runs', plan.name, 'initial-cache-s1');
 const pairs = await readCachePairs(initialCache, finalCache.dir, { maxRows: pairRows, seed: 7 });
 const split = splitEvery(pairs.stale, pairs.fresh, pairs.dim, 5);

@@ -23,11 +23,12 @@
 
 // %%
 import { showTable } from './src/report';
-import { notebookQuick, firstResultTable, findResultTables, summaryTableRows, quotedTable, oursBesideQuoted } from './src/report/notebook-data';
+import { notebookQuick } from './src/experiments';
+import { firstResultTable, findResultTables, summaryTableRows, quotedTable, quotedColumns, oursBesideQuoted } from './src/report';
 const quick = notebookQuick(); // this notebook only reads files; quick changes nothing but is read for uniformity
-const columns = ['strategy', 'seeds', { key: 'dev MRR@10', best: 'max' as const }, { key: 'dev R@1', best: 'max' as const }, { key: 'dev R@10', best: 'max' as const }, { key: 'dev R@100', best: 'max' as const },
-  { key: 'test MRR@10', best: 'max' as const }, { key: 'test R@100', best: 'max' as const }, { key: 're-embed (corpus passes)', digits: 2 }, { key: 'all target encodes (corpus passes)', digits: 2 },
-  { key: 'corrector GFLOP', digits: 1 }, { key: 'train s', digits: 0 }];
+const columns = ['strategy', 'seeds', { key: 'dev MRR@10', best: 'max' as const }, { key: 'dev success@1', best: 'max' as const }, { key: 'dev success@10', best: 'max' as const }, { key: 'dev success@100', best: 'max' as const },
+  { key: 'test MRR@10', best: 'max' as const }, { key: 'test success@100', best: 'max' as const }, { key: 're-embed (corpus passes)', digits: 2 }, { key: 'all target encodes (corpus passes)', digits: 2 },
+  { key: 'corrector GFLOP', digits: 1 }, { key: 'wall s', digits: 0 }];
 console.log(`quick: ${quick}`);
 
 // %% [markdown]
@@ -64,11 +65,11 @@ if (nbTables.length === 0) console.log('no notebook experiments yet: run noteboo
 
 // %%
 const nqTables = findResultTables('results', /nq|natural/i);
-const nqMetrics = ['R@1', 'R@5', 'R@10', 'R@20', 'R@100'];
-const nqCols = ['method', 'source', ...nqMetrics.map((k) => ({ key: k, digits: 2 })), 'reference'];
+const nqQuoted = quotedColumns('nq'); // top-k answer accuracy (DPR), the "R@k" of NQ papers
+const nqCols = ['method', 'source', ...['success@1', 'success@10', 'success@100', ...nqQuoted].map((k) => ({ key: k, digits: 2 })), 'reference'];
 if (nqTables.length === 0) console.log('no NQ results under results/ (a results/<name>/table.json with nq in the name): showing the quoted numbers only');
-for (const t of nqTables) showTable(oursBesideQuoted(t, 'NQ'), { columns: nqCols, caption: `NQ: ours (${t.file}; passage recall) and quoted (answer accuracy)` });
-showTable(quotedTable('NQ', nqMetrics), { columns: nqCols, caption: 'NQ test top-k answer accuracy (%), quoted from publications, not reproduced here' });
+for (const t of nqTables) showTable(oursBesideQuoted(t, 'nq'), { columns: nqCols, caption: `NQ: ours (${t.file}; success@k: a relevant passage in the top k) and quoted (top-k answer accuracy)` });
+showTable(quotedTable('nq'), { columns: ['method', 'source', ...nqQuoted.map((k) => ({ key: k, digits: 2 })), 'reference'], caption: 'NQ test top-k answer accuracy (%), quoted from publications, not reproduced here' });
 
 // %% [markdown]
 // ## MS MARCO passage ranking (dev, MRR@10, %)
@@ -77,5 +78,5 @@ showTable(quotedTable('NQ', nqMetrics), { columns: nqCols, caption: 'NQ test top
 const marcoTables = findResultTables('results', /marco/i);
 const marcoCols = ['method', 'source', { key: 'MRR@10', digits: 1 }, 'reference'];
 if (marcoTables.length === 0) console.log('no MS MARCO results under results/ (a results/<name>/table.json with marco in the name): showing the quoted numbers only');
-for (const t of marcoTables) showTable(oursBesideQuoted(t, 'MS MARCO'), { columns: marcoCols, caption: `MS MARCO: ours (${t.file}) and quoted` });
-showTable(quotedTable('MS MARCO', ['MRR@10']), { columns: marcoCols, caption: 'MS MARCO dev MRR@10 (%), quoted from publications, not reproduced here' });
+for (const t of marcoTables) showTable(oursBesideQuoted(t, 'msmarco'), { columns: marcoCols, caption: `MS MARCO: ours (${t.file}) and quoted` });
+showTable(quotedTable('msmarco'), { columns: marcoCols, caption: 'MS MARCO dev MRR@10 (%), quoted from publications, not reproduced here' });

@@ -6,14 +6,17 @@
  * `jupytext --sync` also understands the pair. Outputs live only in the .ipynb. (jupytext itself is
  * not in this machine's pip mirror; this is the subset of its format that our notebooks use.)
  *
- *   node --import tsx scripts/notebook-text.ts [--check | --sync] [notebooks/NAME.ipynb ...]
+ *   node --import tsx scripts/notebook-text.ts [--check | --guard | --sync] [notebooks/NAME.ipynb ...]
  *
- * (default) write each NAME.ts from its notebook
+ * (default) write each NAME.ts from its notebook (the notebook is the source of truth)
  * --check   exit 1 when a NAME.ts is missing or differs from its notebook (run-notebooks.sh --check)
+ * --guard   exit 1 when a NAME.ts differs from its notebook and is the newer file: it may hold edits
+ *           that writing it from the notebook would lose (run-notebooks.sh --write runs this first)
  * --sync    for each pair that differs, the newer file wins (jupytext's rule): a newer .ts is applied
  *           to the notebook (a cell whose source is unchanged keeps its outputs; a changed one loses
  *           them, and run-notebooks.sh --check then reports the notebook stale until --write), a
- *           newer notebook rewrites the .ts
+ *           newer notebook rewrites the .ts. Git sets modification times when it writes files, so
+ *           after a merge or rebase that touched both files, regenerate from the notebooks instead.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -137,9 +140,10 @@ export function pairedScript(notebook: string): string {
 }
 
 function main(argv: string[]): number {
-  const mode = argv.includes('--check') ? 'check' : argv.includes('--sync') ? 'sync' : 'write';
-  const unknown = argv.find((a) => a.startsWith('-') && a !== '--check' && a !== '--sync');
-  if (unknown) throw new InputError(`unknown option '${unknown}' (expected --check, --sync or notebook paths)`);
+  const modes = ['--check', '--guard', '--sync'];
+  const mode = modes.find((m) => argv.includes(m))?.slice(2) ?? 'write';
+  const unknown = argv.find((a) => a.startsWith('-') && !modes.includes(a));
+  if (unknown) throw new InputError(`unknown option '${unknown}' (expected --check, --guard, --sync or notebook paths)`);
   let files = argv.filter((a) => !a.startsWith('-'));
   if (files.length === 0) files = fs.readdirSync('notebooks').filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join('notebooks', f));
   let status = 0;
@@ -153,13 +157,21 @@ function main(argv: string[]): number {
       if (mode === 'check') console.log(`ok      ${script}`);
       continue;
     }
+    const scriptNewer = current !== undefined && fs.statSync(script).mtimeMs > fs.statSync(file).mtimeMs;
+    if (mode === 'guard') {
+      if (scriptNewer) {
+        status = 1;
+        console.error(`${script}: newer than ${file} and different: apply it with \`node --import tsx scripts/notebook-text.ts --sync ${file}\`, or discard it with \`node --import tsx scripts/notebook-text.ts ${file}\``);
+      }
+      continue;
+    }
     if (mode === 'check') {
       status = 1;
       const a = (current ?? '').split('\n');
       const b = text.split('\n');
       const at = a.findIndex((l, i) => l !== b[i]);
       console.error(current === undefined ? `${script}: missing (pair of ${file})` : `${script}:${(at < 0 ? a.length : at) + 1}: differs from ${file}`);
-    } else if (mode === 'sync' && current !== undefined && fs.statSync(script).mtimeMs > fs.statSync(file).mtimeMs) {
+    } else if (mode === 'sync' && scriptNewer) {
       writeFileAtomic(file, notebookJson(applyText(nb, current, script)));
       console.log(`${script} -> ${file}`);
     } else {
@@ -167,7 +179,7 @@ function main(argv: string[]): number {
       console.log(`${file} -> ${script}`);
     }
   }
-  if (status !== 0) console.error('notebook-text: notebooks and their .ts pairs differ: run `node --import tsx scripts/notebook-text.ts --sync` (the newer file wins) and commit both');
+  if (status !== 0 && mode === 'check') console.error('notebook-text: notebooks and their .ts pairs differ: write the scripts from the notebooks (`node --import tsx scripts/notebook-text.ts`) or apply edited scripts (`--sync`: the newer file wins), and commit both');
   return status;
 }
 

@@ -10,9 +10,10 @@
 #            This is what CI runs.
 #   --write  run with the default settings (FRESHCACHE_NOTEBOOK_QUICK unset unless you set it) and
 #            save each notebook in place with its outputs, stamped with a hash of its code cells,
-#            and rewrite its paired script NAME.ts. First, edits made in a NAME.ts newer than its
-#            notebook are applied to the notebook (scripts/notebook-text.ts --sync). Commit both
-#            files: figures show on GitHub as their static image.
+#            and rewrite its paired script NAME.ts from it. It refuses to start while a NAME.ts is
+#            newer than its notebook and differs (edits there would be lost): apply them first with
+#            scripts/notebook-text.ts --sync. Commit both files: figures show on GitHub as their
+#            static image.
 #   --check  no execution: fail when a saved notebook is stale: code cells changed since the stamp,
 #            a code cell never ran, cells ran out of order, a cell holds an error output, or a
 #            figure has no static image; when NAME.ts differs from its notebook; or when a code
@@ -145,7 +146,7 @@ if [ "$MODE" = run ]; then
   export FRESHCACHE_NOTEBOOK_QUICK="${FRESHCACHE_NOTEBOOK_QUICK:-1}"
 fi
 if [ "$MODE" = write ]; then
-  "${TEXT[@]}" --sync "${FILES[@]}"
+  "${TEXT[@]}" --guard "${FILES[@]}" || { echo "run-notebooks: not running: a paired script holds edits its notebook lacks (see above)" >&2; exit 1; }
 fi
 TIMEOUT="${FRESHCACHE_NOTEBOOK_TIMEOUT:-1800}"
 mkdir -p "$VENV/tmp"
