@@ -323,6 +323,7 @@ export function writeRun(file: string, run: Run, opts: WriteRunOptions = {}): vo
       for (let i = 0; i < n; i++) {
         const e = sorted[i];
         checkId(e.docId, 'document id');
+        if (!Number.isFinite(e.score)) throw new InputError(`${file}: cannot write score ${e.score} of query '${qid}' document '${e.docId}': run files hold finite scores only (the encoders produced non-finite embeddings?)`);
         buf += format === 'trec' ? `${qid} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}\n` : `${qid}\t${e.docId}\t${i + 1}\n`;
         if (buf.length > 1 << 20) {
           w.write(buf);
