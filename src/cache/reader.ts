@@ -17,6 +17,18 @@ export interface OpenCacheOptions {
   verify?: boolean;
   /** Open one part of a sharded build (normally refused: merge the parts first). */
   allowPart?: boolean;
+  /**
+   * Rows holding NaN or ±Infinity: 'error' (default) makes the read that meets one throw an
+   * InputError naming the row; 'allow' hands them to the caller, who must filter them (see
+   * `firstNonFinite`), e.g. `fit-corrector --skip-non-finite`.
+   */
+  nonFinite?: 'error' | 'allow';
+}
+
+/** Index of the first NaN or ±Infinity in `a`, or -1. */
+export function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
 }
 
 /** An open cache: rows by range (EmbeddingSource), ids, embedded-at steps and the manifest. */
@@ -27,7 +39,7 @@ export class CacheReader implements EmbeddingSource {
   private idsCache: string[] | null = null;
   private embeddedAtCache: Int32Array | null = null;
 
-  constructor(readonly dir: string, manifest: CacheManifest) {
+  constructor(readonly dir: string, manifest: CacheManifest, private readonly nonFinite: 'error' | 'allow' = 'error') {
     this.manifest = manifest;
     this.openFiles();
   }
@@ -81,10 +93,22 @@ export class CacheReader implements EmbeddingSource {
       } else {
         preadFully(this.fds[k], new Uint8Array(target.buffer, target.byteOffset, n * 4), position, this.manifest.shards[k].file);
       }
+      if (this.nonFinite === 'error') this.refuseNonFinite(target, row, k);
       row = hi;
       k++;
     }
     return out;
+  }
+
+  /** Throws for the first non-finite value of `rows` (read from shard k, first row `row`), naming the row. */
+  private refuseNonFinite(rows: Float32Array, row: number, k: number): void {
+    const i = firstNonFinite(rows);
+    if (i < 0) return;
+    const r = row + Math.floor(i / this.dim);
+    throw new InputError(
+      `${path.join(this.dir, this.manifest.shards[k].file)}: row ${this.firstRow + r} (id '${this.ids[r]}') holds ${rows[i]} at column ${i % this.dim}; ` +
+        'the cache is corrupt or its encoder diverged: rebuild it (fit-corrector can skip such rows with --skip-non-finite)',
+    );
   }
 
   /** Index of the shard holding row `row` (binary search). */
@@ -168,7 +192,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
   }
   checkShardFiles(dir, manifest);
   if (opts.verify) verifyChecksums(dir, manifest);
-  return new CacheReader(dir, manifest);
+  return new CacheReader(dir, manifest, opts.nonFinite);
 }
 
 /** Checks existence and sizes of every shard file and the number of ids in each ids file. */

@@ -1,0 +1,64 @@
+/** Runs `bin/freshcache.js` as a real child process: exit code or signal, stdout, stderr lines. */
+import { spawn, type ChildProcess } from 'child_process';
+import * as path from 'path';
+
+export const BIN = path.join(__dirname, '..', '..', 'bin', 'freshcache.js');
+
+/**
+ * Lines the native TensorFlow library writes to stderr on its own whenever it loads (absl's
+ * "before InitializeLog" warning and oneDNN's notice): not ours, and not silenceable from JS.
+ */
+export function isNativeLogLine(line: string): boolean {
+  return line.startsWith('WARNING: All log messages before absl::InitializeLog()') || /^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\] /.test(line);
+}
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stderr without native-library log lines and blank lines. */
+  errLines: string[];
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kill (SIGKILL) after this many ms: a hung command fails the test instead of hanging it. */
+  timeoutMs?: number;
+}
+
+export function resultOf(stdout: string, stderr: string, code: number | null, signal: NodeJS.Signals | null): ChildResult {
+  return { code, signal, stdout, stderr, errLines: stderr.split('\n').filter((l) => l.trim() !== '' && !isNativeLogLine(l)) };
+}
+
+/** Starts the CLI; `done` settles when it exits. */
+export function startCli(args: string[], opts: SpawnOptions = {}): { child: ChildProcess; done: Promise<ChildResult>; stderrSoFar: () => string; stdoutSoFar: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  const done = new Promise<ChildResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve(resultOf(stdout, stderr, code, signal));
+    });
+  });
+  return { child, done, stderrSoFar: () => stderr, stdoutSoFar: () => stdout };
+}
+
+/** Runs the CLI to the end. */
+export function runCli(args: string[], opts: SpawnOptions = {}): Promise<ChildResult> {
+  return startCli(args, opts).done;
+}
+
+/** Resolves once `pattern` shows up in what `read` returns (polling), or rejects after `ms`. */
+export async function waitFor(read: () => string, pattern: RegExp, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!pattern.test(read())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${pattern}; got:\n${read().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
