@@ -26,3 +26,11 @@ export class AbortedError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw new AbortedError(what);
 }
+
+/**
+ * Where a step reports something odd in its input that is not an error (a count of empty texts,
+ * say): one line. Steps take it as an option and default to `warnOnStderr`.
+ */
+export type WarnFn = (message: string) => void;
+
+export const warnOnStderr: WarnFn = (message) => console.error(`warning: ${message.replace(/\s*\n\s*/g, ' ')}`);
