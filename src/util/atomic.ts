@@ -86,6 +86,45 @@ export function removeStaleTemps(dir: string): number {
   return n;
 }
 
+/** True when a process with this id runs on this machine (it may be another user's). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what killed or failed runs left in `dir`: the entries whose name matches `pattern`, whose
+ * first capture group is the pid of the process that wrote them, when that process no longer runs.
+ * Only names of this exact pattern, only in `dir`: a run cleans its own leftovers and nothing else.
+ * Returns the names removed.
+ */
+export function removeLeftovers(dir: string, pattern: RegExp): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** `s` with the characters that mean something in a regular expression escaped. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /**
  * Puts a fully written folder `tmp` at `target`, replacing what was there: the old folder is moved
  * aside first and removed after, so `target` is never a mix of old and new files.
