@@ -133,6 +133,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     part: part ? { index: part.index, count: part.count, totalRows: part.totalRows } : null,
   };
 
+  const createdDir = !fs.existsSync(dir);
   fs.mkdirSync(dir, { recursive: true });
   removeStaleTemps(dir);
 
@@ -159,6 +160,9 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   }
 
   const buildFile = path.join(dir, BUILD_FILE);
+  const nothingBuilt = () => !fs.readdirSync(dir).some((f) => /^shard-\d+/.test(f));
+  // a build.json beside no shard is what a failed or killed run left: nothing to resume
+  if (fs.existsSync(buildFile) && nothingBuilt()) fs.rmSync(buildFile, { force: true });
   if (fs.existsSync(buildFile)) {
     let prev: BuildSettings;
     try {
@@ -288,6 +292,15 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     writeManifest(dir, manifest);
     cleanupBuildFiles(dir, manifest);
     return manifest;
+  } catch (e) {
+    // a build that failed before completing a shard leaves nothing behind (with one, it can resume)
+    open?.abort();
+    open = null;
+    if (nothingBuilt()) {
+      fs.rmSync(buildFile, { force: true });
+      if (createdDir && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    }
+    throw e;
   } finally {
     open?.abort();
     if (typeof iter.return === 'function') await iter.return();
