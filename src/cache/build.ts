@@ -175,7 +175,12 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   } else {
     const stray = fs.readdirSync(dir).filter((f) => /^shard-\d+/.test(f));
     if (stray.length > 0) throw new InputError(`${dir}: holds shard files (${stray[0]}, ...) but no ${BUILD_FILE} or ${MANIFEST_FILE}; use an empty output folder`);
-    writeJsonAtomic(buildFile, settings);
+    try {
+      writeJsonAtomic(buildFile, settings);
+    } catch (e) {
+      if (createdDir) fs.rmSync(dir, { recursive: true, force: true }); // it holds nothing else yet
+      throw e;
+    }
   }
 
   // Completed shards: a contiguous run from the first shard of this part.
@@ -239,7 +244,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     let ids: string[] = [];
     const flush = async () => {
       if (texts.length === 0) return;
-      throwIfAborted(opts.signal, 'build-cache');
+      throwIfAborted(opts.signal, `build-cache at row ${row - texts.length} (${records.length} complete shard(s) of ${shardRows} rows kept)`);
       const emb = await opts.encode(texts);
       if (!(emb instanceof Float32Array) || emb.length !== texts.length * dim) {
         throw new Error(`encoder ${opts.encoder.kind} returned ${emb?.length} values for ${texts.length} texts of dim ${dim} (expected ${texts.length * dim} in a Float32Array)`);

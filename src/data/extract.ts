@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { escapeRegExp, removeLeftovers, tempPathFor } from '../util/atomic';
-import { InputError, throwIfAborted } from '../util/errors';
+import { InputError, throwIfAborted, withPath } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 
 /** An archive entry that would escape the target folder, or a link / device / unknown entry. */
@@ -122,7 +122,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     fs.renameSync(tmp, dest);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw withPath(e, dest);
   }
   opts.progress?.({ stage: `extract ${path.basename(archive)}`, done: result.bytes, total: result.bytes, unit: 'bytes' });
   return result;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { withPath } from './errors';
 
 /** A temp path beside `file`, unique to this process, that a crash leaves recognisable (`.tmp-`). */
 export function tempPathFor(file: string): string {
@@ -13,14 +14,15 @@ export function tempPathFor(file: string): string {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
-  const fd = fs.openSync(tmp, 'w');
+  const fd = openForWriting(tmp, file);
   try {
-    fs.writeSync(fd, data as any);
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else writeAll(fd, data);
     fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw withPath(e, file);
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, file);
@@ -43,17 +45,25 @@ export class AtomicWriter {
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = tempPathFor(file);
-    this.fd = fs.openSync(this.tmp, 'w');
+    this.fd = openForWriting(this.tmp, file);
   }
 
   write(data: string | Uint8Array): void {
-    const n = typeof data === 'string' ? fs.writeSync(this.fd, data) : writeAll(this.fd, data);
-    this.bytes += n;
+    try {
+      const n = typeof data === 'string' ? fs.writeSync(this.fd, data) : writeAll(this.fd, data);
+      this.bytes += n;
+    } catch (e) {
+      throw withPath(e, this.file);
+    }
   }
 
   commit(): void {
     if (this.closed) throw new Error(`${this.file}: writer already closed`);
-    fs.fsyncSync(this.fd);
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw withPath(e, this.file);
+    }
     fs.closeSync(this.fd);
     this.closed = true;
     fs.renameSync(this.tmp, this.file);
@@ -64,6 +74,16 @@ export class AtomicWriter {
     fs.closeSync(this.fd);
     this.closed = true;
     fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Opens the temp file `tmp` of `file`; an error names `file`, the path the user knows. */
+function openForWriting(tmp: string, file: string): number {
+  try {
+    return fs.openSync(tmp, 'w');
+  } catch (e) {
+    if (e instanceof Error) (e as NodeJS.ErrnoException).path = file;
+    throw e;
   }
 }
 

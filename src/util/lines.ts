@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { createGunzip } from 'zlib';
-import { InputError, inputErrorAt } from './errors';
+import { InputError, inputErrorAt, withPath } from './errors';
 
 /**
  * Reading text files the one way every reader here does: UTF-8 decoded strictly (a byte sequence
@@ -59,13 +59,13 @@ function notUtf8(file: string, chunk: LineChunk): InputError {
   return inputErrorAt(file, line, `not UTF-8 text: byte 0x${chunk.buf[at].toString(16).padStart(2, '0')} at byte offset ${chunk.offset + at} starts no valid UTF-8 sequence (convert the file to UTF-8)`);
 }
 
-/** Rethrows a zlib or stream error of `file` as an InputError when it means the data is bad. */
+/** A zlib error of `file` as an InputError (the data is bad); an OS error with `file` as its path. */
 function readError(file: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new InputError(`${file}: not valid gzip data (${(e as Error).message}); the file is corrupt or truncated: download or compress it again`);
   }
-  return e;
+  return withPath(e, file);
 }
 
 /**

@@ -62,3 +62,56 @@ export async function waitFor(read: () => string, pattern: RegExp, ms: number): 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Runs the CLI with `dir` on a small file system of the given kind: a real tmpfs of 64 KiB
+ * ('full') or a read-only one, mounted in a private mount namespace (needs root and `unshare`);
+ * elsewhere (CI without mounts) the same faults injected into `fs` by test/cli/fs-fault.cjs.
+ * Returns how it ran ('mount' or 'injected').
+ */
+export async function runCliOnSmallFs(kind: 'full' | 'read-only', dir: string, args: string[]): Promise<ChildResult & { how: 'mount' | 'injected' }> {
+  if (canMount()) {
+    const opts = kind === 'full' ? 'size=64k' : 'ro,size=64k';
+    const script = `mount -t tmpfs -o ${opts} freshcache-test "$1" && shift && exec "$@"`;
+    const child = spawn('unshare', ['--mount', 'sh', '-c', script, 'sh', dir, process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return { ...(await collect(child)), how: 'mount' };
+  }
+  const env = { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, 'fs-fault.cjs')}`, FRESHCACHE_FS_FAULT: kind === 'full' ? 'ENOSPC' : 'EROFS', FRESHCACHE_FS_FAULT_DIR: dir };
+  return { ...(await runCli(args, { env })), how: 'injected' };
+}
+
+let mountable: boolean | undefined;
+function canMount(): boolean {
+  if (mountable === undefined) {
+    const probe = require('child_process').spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs -o size=4k freshcache-probe /mnt'], { stdio: 'ignore' });
+    mountable = probe.status === 0;
+  }
+  return mountable;
+}
+
+function collect(child: ChildProcess): Promise<ChildResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve(resultOf(stdout, stderr, code, signal))));
+}
+
+/**
+ * Runs the CLI where it may not write into `dir` (EACCES): as the unprivileged user `nobody` when
+ * the tests run as root (root ignores permissions), with `dir` made read-only otherwise.
+ */
+export async function runCliWithoutWriteAccess(dir: string, args: string[], cwd?: string): Promise<ChildResult> {
+  const fs = require('fs') as typeof import('fs');
+  if (process.getuid?.() === 0) {
+    for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(d)) fs.chmodSync(d, fs.statSync(d).mode | 0o755); // nobody may look in
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    return collect(child);
+  }
+  fs.chmodSync(dir, 0o555);
+  try {
+    return await runCli(args, { cwd });
+  } finally {
+    fs.chmodSync(dir, 0o755);
+  }
+}
