@@ -25,7 +25,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     throw withPath(e, file);
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  renameOrDiscard(tmp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
@@ -66,7 +66,7 @@ export class AtomicWriter {
     }
     fs.closeSync(this.fd);
     this.closed = true;
-    fs.renameSync(this.tmp, this.file);
+    renameOrDiscard(this.tmp, this.file);
   }
 
   abort(): void {
@@ -74,6 +74,17 @@ export class AtomicWriter {
     fs.closeSync(this.fd);
     this.closed = true;
     fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Renames the finished temp file over `file`; when that fails (a folder there, say) removes the temp file. */
+function renameOrDiscard(tmp: string, file: string): void {
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if (e instanceof Error) (e as NodeJS.ErrnoException).path = file;
+    throw e;
   }
 }
 

@@ -24,11 +24,15 @@ export interface LineChunk {
   offset: number;
 }
 
-/** Offset of the first byte of `b` that does not start or continue a valid UTF-8 sequence, or -1. */
+/**
+ * Offset of the first byte of `b` that does not start or continue a valid UTF-8 sequence, or -1.
+ * A NUL byte counts as invalid too: it is UTF-8, but in a text file it means UTF-16 or binary data.
+ */
 export function invalidUtf8At(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i];
+    if (c === 0) return i;
     if (c < 0x80) {
       i++;
       continue;
@@ -56,7 +60,8 @@ function notUtf8(file: string, chunk: LineChunk): InputError {
   const at = invalidUtf8At(chunk.buf);
   const before = chunk.buf.toString('utf8', 0, at); // valid up to `at`
   const line = chunk.lineNo + before.split(LINE_BREAK).length - 1;
-  return inputErrorAt(file, line, `not UTF-8 text: byte 0x${chunk.buf[at].toString(16).padStart(2, '0')} at byte offset ${chunk.offset + at} starts no valid UTF-8 sequence (convert the file to UTF-8)`);
+  const what = chunk.buf[at] === 0 ? 'is a NUL (UTF-16 or binary data?)' : 'starts no valid UTF-8 sequence';
+  return inputErrorAt(file, line, `not UTF-8 text: byte 0x${chunk.buf[at].toString(16).padStart(2, '0')} at byte offset ${chunk.offset + at} ${what} (convert the file to UTF-8)`);
 }
 
 /** A zlib error of `file` as an InputError (the data is bad); an OS error with `file` as its path. */
@@ -87,6 +92,7 @@ export async function* readLineChunks(file: string): AsyncGenerator<LineChunk> {
     } catch {
       throw notUtf8(file, chunk);
     }
+    if (buf.indexOf(0) >= 0) throw notUtf8(file, chunk);
     for (let i = 0; i < buf.length; i++) if (buf[i] === 10 || (buf[i] === 13 && buf[i + 1] !== 10)) lineNo++;
     offset += buf.length;
     return chunk;
@@ -146,9 +152,12 @@ export async function* readLines(file: string): AsyncGenerator<{ line: string; l
 export function readTextFile(file: string): string {
   const buf = fs.readFileSync(file);
   const body = buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2] ? buf.subarray(3) : buf;
+  let text: string;
   try {
-    return strictUtf8.decode(body);
+    text = strictUtf8.decode(body);
   } catch {
     throw notUtf8(file, { buf: body, lineNo: 1, offset: body === buf ? 0 : 3 });
   }
+  if (body.indexOf(0) >= 0) throw notUtf8(file, { buf: body, lineNo: 1, offset: body === buf ? 0 : 3 });
+  return text;
 }

@@ -36,6 +36,7 @@ test('invalidUtf8At finds bad bytes, overlong forms, surrogates and cut-off sequ
   assert.equal(invalidUtf8At(Buffer.from([0x61, 0x62, 0xe4, 0xb8])), 2); // cut off
   assert.equal(invalidUtf8At(Buffer.from([0xf4, 0x90, 0x80, 0x80])), 0); // above U+10FFFF
   assert.equal(invalidUtf8At(Buffer.from([0x80])), 0); // a lone continuation byte
+  assert.equal(invalidUtf8At(Buffer.from('a\u0000b')), 1); // NUL: UTF-16 or binary, not text
 });
 
 test('a byte that is not UTF-8 is an error naming the file, line and byte offset, in every line reader', async () => {
