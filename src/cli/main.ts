@@ -17,7 +17,7 @@ import { formatHelp, parseFlags } from './args';
 import type { CliContext } from './command';
 import { commands } from './commands';
 import { InputError, AbortedError } from '../util/errors';
-import { progressBar } from '../util/progress';
+import { progressBar, type ProgressEvent } from '../util/progress';
 import { initBackend, parseBackend } from '../tensor';
 
 function topHelp(): string {
@@ -114,6 +114,12 @@ export function reportError(e: unknown, debug: boolean): number {
   return 1;
 }
 
+/** ` at <stage> <done>/<total> <unit>`: the last progress an interrupted command reported. */
+function at(e: ProgressEvent | undefined): string {
+  if (!e) return '';
+  return ` at ${e.stage} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}${e.unit ? ` ${e.unit}` : ''}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = debugRequested(argv);
   argv = argv.filter((a) => a !== '--debug');
@@ -140,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const command = `freshcache ${shellLine(argv)}`;
+  let lastProgress: ProgressEvent | undefined; // where an interrupted command was
   try {
     const opts = parseFlags(rest, cmd.flags, cmd.name);
     if (opts.help) {
@@ -148,8 +155,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const backendReq = parseBackend(String(opts.backend), '--backend');
     const quiet = !!opts.quiet;
+    const bar = progressBar({ quiet });
     const ctx: CliContext = {
-      progress: progressBar({ quiet }),
+      progress: (e) => {
+        lastProgress = e;
+        bar(e);
+      },
       signal: controller.signal,
       backend: async () => {
         const info = await initBackend(backendReq);
@@ -164,14 +175,14 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(opts, ctx);
     if (controller.signal.aborted) {
       // the command returned instead of throwing: it ended early on its own terms (or had finished)
-      console.error(`stopped: interrupted; what ${cmd.name} had finished is kept`);
+      console.error(`stopped: interrupted${at(lastProgress)}; what ${cmd.name} had finished is kept`);
       console.error(`${cmd.resumes ? 'to resume' : 'to run it again'}: ${command}`);
       return 130;
     }
     return typeof code === 'number' ? code : 0;
   } catch (e) {
     if (e instanceof AbortedError || (controller.signal.aborted && (e as Error)?.name === 'AbortError')) {
-      console.error(`stopped: ${(e as Error).message}`);
+      console.error(`stopped: ${(e as Error).message}${at(lastProgress)}`);
       console.error(`${cmd.resumes ? 'to resume' : 'to run it again'}: ${command}`);
       return 130;
     }
