@@ -371,7 +371,7 @@ function flags(): FuzzCase[] {
     f('build-cache --dim 0', (d, fx) => ['build-cache', '--corpus', fx.corpus, '--out', path.join(d, 'runs'), '--encoder', 'random', '--dim', '0'], /--dim|dim/),
     f('build-cache --batch-size -1', (d, fx) => ['build-cache', '--corpus', fx.corpus, '--out', path.join(d, 'runs'), '--encoder', 'random', '--batch-size', '-1'], /batch/),
     f('fit-corrector --held-out 1.5', (d, fx) => ['fit-corrector', '--stale', fx.cache, '--fresh', fx.freshCache, '--out', path.join(d, 'runs'), '--held-out', '1.5'], /held/),
-    f('search --k 0', (d, fx) => ['search', '--cache', fx.cache, '--query-embeddings', path.join(d, 'q.jsonl'), '--out', path.join(d, 'runs', 'r.trec'), '--k', '0'], /--k|k:/, { pending: NUMERIC, setup: (d) => void write(d, 'q.jsonl', jl({ _id: 'q', embedding: [1, 0, 0, 0, 0, 0, 0, 0] })) }),
+    f('search --k 0', (d, fx) => ['search', '--cache', fx.cache, '--query-embeddings', path.join(d, 'q.jsonl'), '--out', path.join(d, 'runs', 'r.trec'), '--k', '0'], /--k|k:/, { setup: (d) => void write(d, 'q.jsonl', jl({ _id: 'q', embedding: [1, 0, 0, 0, 0, 0, 0, 0] })) }),
     f('evaluate --relevance-threshold 1e99', (d, fx) => ['evaluate', '--run', fx.run, '--qrels', fx.qrels, '--relevance-threshold', '1e99'], /relevance/, { pending: NUMERIC }),
   ];
 }
