@@ -7,7 +7,7 @@ import { evaluate } from '../../src/eval/evaluate';
 import { writeRun } from '../../src/eval/runfile';
 import { InputError } from '../../src/util/errors';
 import { initBackend, tf } from '../../src/tensor';
-import { evaluateSplit } from '../../src/train/evaluate';
+import { scoreEncoders, TABLE_METRICS } from '../../src/train/score';
 import type { Encoder } from '../../src/encoders/types';
 import { tinyTask } from '../train/helpers';
 import type { Run } from '../../src/eval/types';
@@ -34,5 +34,5 @@ test('the evaluation inside training refuses NaN embeddings instead of printing 
   await initBackend();
   const { data } = tinyTask();
   const nanEncoder = { kind: 'nan', dim: 4, normalized: true, encode: (texts: string[]) => tf.fill([texts.length, 4], NaN) as tf.Tensor2D } as unknown as Encoder;
-  await assert.rejects(evaluateSplit({ data, split: 'dev', encoders: { query: nanEncoder, target: nanEncoder } }), oneLine(/has score NaN; metrics are computed only from finite scores/));
+  await assert.rejects(scoreEncoders({ data, encoders: { query: nanEncoder, target: nanEncoder }, splits: [{ split: 'dev', metrics: TABLE_METRICS }] }), oneLine(/has score NaN; metrics are computed only from finite scores/));
 });

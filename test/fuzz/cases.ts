@@ -391,7 +391,7 @@ function osErrors(): FuzzCase[] {
       kind: 'os', name: 'merge-cache --out under a file',
       async setup(d, fx) {
         file(d);
-        const docs = fs.readFileSync(fx.corpus, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); return { id: o._id, text: o.text }; });
+        const docs = fs.readFileSync(fx.corpus, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); return { id: o._id, title: '', text: o.text }; });
         for (const index of [0, 1]) await buildCache({ dir: path.join(d, `part${index}`), corpus: docs, encode: hashEncode(8), encoder: hashEncoderMeta(8), dim: 8, normalized: false, shardRows: 64, shard: { index, count: 2 }, totalRows: docs.length });
       },
       args: (d) => ['merge-cache', path.join(d, 'part0'), path.join(d, 'part1'), '--out', path.join(d, 'a-file', 'm')],

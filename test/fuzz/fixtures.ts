@@ -46,7 +46,7 @@ export async function buildFixtures(root: string): Promise<Fixtures> {
   fs.writeFileSync(run, Array.from({ length: 10 }, (_, q) => Array.from({ length: 5 }, (_, r) => `q${40 + q} Q0 d${(40 + q) * 3 + r} ${r + 1} ${(10 - r) / 10} fuzz`).join('\n')).join('\n') + '\n');
   const qrels = path.join(root, 'qrels.txt');
   fs.writeFileSync(qrels, Array.from({ length: 10 }, (_, q) => `q${40 + q} 0 d${(40 + q) * 3} 1`).join('\n') + '\n');
-  const docs = Array.from({ length: 200 }, (_, i) => ({ id: `d${i}`, text: text(i, 8) }));
+  const docs = Array.from({ length: 200 }, (_, i) => ({ id: `d${i}`, title: '', text: text(i, 8) }));
   const cache = path.join(root, 'cache');
   const freshCache = path.join(root, 'cache-fresh');
   await buildCache({ dir: cache, corpus: docs, encode: hashEncode(8), encoder: hashEncoderMeta(8), dim: 8, normalized: false, shardRows: 64 });

@@ -8,7 +8,7 @@ import { invalidUtf8At, readLines, readTextFile } from '../../src/util/lines';
 import { InputError } from '../../src/util/errors';
 import { loadCorpus, loadQrels, loadQueries } from '../../src/data/beir';
 import { readRun } from '../../src/eval/runfile';
-import { readQrels as readEvalQrels } from '../../src/eval/qrels';
+import { loadJudgements as readEvalQrels } from '../../src/eval/qrels';
 import { readManifest } from '../../src/data/dataset';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
