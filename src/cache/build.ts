@@ -33,7 +33,7 @@ import {
   readManifest,
   writeManifest,
 } from './manifest';
-import { firstNonFinite } from './reader';
+import { unstorable } from './reader';
 import { CACHE_DTYPES, type EmbeddingSource, type CacheDtype, type CacheManifest, type EncoderMeta, type PartInfo, type ShardEntry } from './types';
 
 import type { CorpusDoc } from '../data/dataset';
@@ -375,11 +375,8 @@ class ShardWriter {
 
   /** Appends rows: their ids, embeddings (ids.length × dim) and embedded-at steps (default: the build's step). */
   append(ids: string[], emb: Float32Array, steps?: Int32Array): void {
-    const bad = firstNonFinite(emb);
-    if (bad >= 0) {
-      const r = Math.floor(bad / this.dim);
-      throw new InputError(`row ${this.start + this.rows + r} (id '${ids[r]}'): the encoder produced ${emb[bad]} at column ${bad % this.dim}; a cache holds finite values only (are the encoder's weights finite?)`);
-    }
+    const why = unstorable(emb, this.dim, this.dtype, (r) => `row ${this.start + this.rows + r} (id '${ids[r]}')`);
+    if (why) throw new InputError(why);
     const bytes = this.dtype === 'f16' ? new Uint8Array(toFloat16(emb).buffer) : new Uint8Array(emb.buffer, emb.byteOffset, emb.byteLength);
     this.data.write(bytes);
     this.hData.update(bytes);

@@ -8,9 +8,9 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { InputError } from '../util/errors';
 import { readManifest } from './manifest';
-import { fromFloat16 } from '../util/f16';
+import { F16_OVERFLOW, fromFloat16 } from '../util/f16';
 import { checkRange } from './memory';
-import { bytesPerValue, type CacheManifest, type EmbeddingSource, type ShardEntry } from './types';
+import { bytesPerValue, type CacheDtype, type CacheManifest, type EmbeddingSource, type ShardEntry } from './types';
 
 export interface OpenCacheOptions {
   /** Check the sha256 of every shard file against the manifest (reads everything once). */
@@ -29,6 +29,22 @@ export interface OpenCacheOptions {
 export function firstNonFinite(a: Float32Array): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
+}
+
+/**
+ * Why `rows` (row-major, `dim` wide) cannot be stored as `dtype`, naming the first bad value by its
+ * row and column (with `rowName` for the row), or undefined: a cache holds finite values only, and an
+ * f16 cache none that would round to Infinity.
+ */
+export function unstorable(rows: Float32Array, dim: number, dtype: CacheDtype, rowName: (r: number) => string): string | undefined {
+  const bad = firstNonFinite(rows);
+  if (bad >= 0) return `${rowName(Math.floor(bad / dim))}: the encoder produced ${rows[bad]} at column ${bad % dim}; a cache holds finite values only (are the encoder's weights finite?)`;
+  if (dtype === 'f16') {
+    for (let i = 0; i < rows.length; i++) {
+      if (Math.abs(rows[i]) >= F16_OVERFLOW) return `${rowName(Math.floor(i / dim))}: ${rows[i]} at column ${i % dim} overflows float16 (largest 65504); store this cache as f32`;
+    }
+  }
+  return undefined;
 }
 
 /** An open cache: rows by range (EmbeddingSource), ids, embedded-at steps and the manifest. */

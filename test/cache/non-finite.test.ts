@@ -63,6 +63,11 @@ test('building a cache from an encoder that returns NaN stops at the row, leavin
     /row 3 \(id 'd3'\): the encoder produced NaN at column 1/,
   );
   assert.equal(fs.existsSync(dir), false, 'the folder it created is gone (nothing was built)');
+  const big = async (texts: string[]) => Float32Array.from({ length: texts.length * dim }, (_, i) => (i === 2 * dim ? -7e4 : 0.5));
+  await assert.rejects(
+    buildCache({ dir, corpus: docs(12), encode: big, encoder: hashEncoderMeta(dim), dim, dtype: 'f16', normalized: false, shardRows: 8, batchSize: 4 }),
+    /row 2 \(id 'd2'\): -70000 at column 0 overflows float16 \(largest 65504\); store this cache as f32/,
+  );
 });
 
 test('CLI: fit-corrector on a cache with a NaN row exits 2 with one line; --skip-non-finite fits and says how many it skipped', async () => {
