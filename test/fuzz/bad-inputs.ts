@@ -5,7 +5,7 @@
  * cases in signals.ts must exit 130 with where they stopped and how to resume. Slow (minutes):
  * not part of `npm test`; `.ci/run` runs it in its own step.
  *
- *   node --import tsx test/fuzz/bad-inputs.ts [--jobs 2] [--only <text>] [--no-signals] [--json report.json] [--keep]
+ *   node --import tsx test/fuzz/bad-inputs.ts [--jobs 2] [--only <regexp>] [--no-signals] [--json report.json] [--keep]
  *
  * Exit status 1 when a case fails, other than those marked pending (work that lands from another
  * branch): those are listed with the reason, and a pending case that passes is pointed out.
@@ -91,14 +91,15 @@ async function mainFuzz(): Promise<number> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const jobs = Number(opt('jobs') ?? process.env.FRESHCACHE_FUZZ_JOBS ?? 2);
-  const only = opt('only');
+  const onlyText = opt('only');
+  const only = onlyText === undefined ? undefined : new RegExp(onlyText);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-fuzz-'));
   fs.chmodSync(root, 0o755);
   const t0 = Date.now();
   console.log(`fuzz: building fixtures in ${root}`);
   const fx = await buildFixtures(path.join(root, 'fixtures'));
   const fixturesBefore = snapshot(fx.root);
-  const cases = allCases().filter((c) => !only || `${c.kind} ${c.name}`.includes(only));
+  const cases = allCases().filter((c) => !only || only.test(`${c.kind} ${c.name}`));
   const outcomes: Outcome[] = [];
   const report = (o: Outcome) => {
     outcomes.push(o);
@@ -107,7 +108,7 @@ async function mainFuzz(): Promise<number> {
   };
   await pool(cases, jobs, async (c, i) => report(await runCase(c, path.join(root, 'cases', String(i)), fx)));
   if (!argv.includes('--no-signals')) {
-    for (const [i, s] of signalCases().filter((c) => !only || `signal ${c.name}`.includes(only)).entries()) {
+    for (const [i, s] of signalCases().filter((c) => !only || only.test(`signal ${c.name}`)).entries()) {
       const dir = path.join(root, 'signals', String(i));
       fs.mkdirSync(dir, { recursive: true });
       const t = Date.now();
