@@ -23,6 +23,8 @@ export interface Command<T extends OptionTable = OptionTable> {
   summary: string;
   usage?: string;
   flags: T;
+  /** Rerunning the same command after Ctrl-C continues where it stopped (checkpoints, completed shards, finished runs). */
+  resumes?: boolean;
   run(opts: Parsed<T>, ctx: CliContext): Promise<number | void>;
 }
 

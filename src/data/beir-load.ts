@@ -1,6 +1,6 @@
 /** loadDataset: opens a BEIR-layout dataset folder for one split, with every cross-file check. */
 import * as path from 'path';
-import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
+import { InputError, inputErrorAt, throwIfAborted, warnOnStderr, type WarnFn } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import {
   CorpusDoc,
@@ -55,6 +55,8 @@ export interface LoadDatasetOptions {
   allQueries?: boolean;
   signal?: AbortSignal;
   progress?: ProgressFn;
+  /** Gets one line per kind of odd but legal input (empty passages or queries); default stderr. */
+  warn?: WarnFn;
 }
 
 /** A dataset opened for one split. */
@@ -152,6 +154,7 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     }
   }
   const queries = opts.allQueries ? allQueries : allQueries.filter((q) => (answerOnly ? answers!.has(q.id) : loaded.qrels.has(q.id)));
+  warnEmptyTexts(opts.warn ?? warnOnStderr, paths, opts.split, queries, corpus);
 
   return {
     dir,
@@ -167,6 +170,23 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     corpusIds,
     streamCorpus: (o?: ReadRecordsOptions) => readCorpus(paths.corpus, { total: manifest?.counts.corpus, ...o }),
   };
+}
+
+const isBlank = (s: string) => s.trim() === '';
+
+/**
+ * Empty texts are legal but carry nothing: an encoder maps them all to one vector (zero for a bag of
+ * words), which no query can tell apart. Says how many there are, with examples.
+ */
+function warnEmptyTexts(warn: WarnFn, paths: DatasetPaths, split: string, queries: Query[], corpus: CorpusArrays | undefined): void {
+  const examples = (ids: string[]) => `${ids.slice(0, 3).map((id) => JSON.stringify(id)).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+  const emptyQueries = queries.filter((q) => isBlank(q.text)).map((q) => q.id);
+  if (emptyQueries.length > 0) warn(`${paths.queries}: ${emptyQueries.length} of the ${queries.length} queries of split '${split}' have empty text (${examples(emptyQueries)})`);
+  if (!corpus) return;
+  const emptyPassages = corpus.ids.filter((_, i) => isBlank(corpus.titles[i]) && isBlank(corpus.texts[i]));
+  if (emptyPassages.length > 0) {
+    warn(`${paths.corpus}: ${emptyPassages.length} of ${corpus.ids.length} passages have empty title and text (${examples(emptyPassages)}); they all embed to one vector`);
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
 import { readLines } from '../util/lines';
 import type { ProgressFn } from '../util/progress';
-import { AnswerRecord, CorpusDoc, IdIndex, QrelRow, Qrels, Query } from './dataset';
+import { AnswerRecord, CorpusDoc, IdIndex, QrelRow, Qrels, Query, idProblem } from './dataset';
 import { BEIR_QRELS_HEADER, detectQrelsFormat, type QrelsFileFormat } from './qrels-format';
 
 /** Options shared by the streaming readers and writers. */
@@ -73,12 +73,12 @@ export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-/** Checks an id read from `file:lineNo` (non-empty string, no tab or line break). */
+/** Checks an id read from `file:lineNo` (idProblem: a non-empty string without whitespace). */
 function checkId(v: unknown, field: string, file: string, lineNo: number): string {
   if (v === undefined) throw inputErrorAt(file, lineNo, `missing "${field}" (expected a string id)`);
   if (typeof v !== 'string') throw inputErrorAt(file, lineNo, `expected "${field}" to be a string, found ${typeName(v)} ${JSON.stringify(v)}`);
-  if (v === '') throw inputErrorAt(file, lineNo, `"${field}" is empty (expected a non-empty id)`);
-  if (/[\t\r\n]/.test(v)) throw inputErrorAt(file, lineNo, `"${field}" ${JSON.stringify(v)} contains a tab or line break (ids go into TSV qrels and run files)`);
+  const why = idProblem(v);
+  if (why) throw inputErrorAt(file, lineNo, `"${field}": ${why}`);
   return v;
 }
 
@@ -232,8 +232,10 @@ export class QrelsLineParser {
         throw inputErrorAt(file, lineNo, `expected 3 tab-separated columns (query-id, corpus-id, score), found ${cols.length}` + (cols.length === 1 ? ' (columns must be separated by tabs)' : ''));
       }
       [queryId, docId, s] = cols;
-      if (queryId === '') throw inputErrorAt(file, lineNo, 'empty query-id (column 1)');
-      if (docId === '') throw inputErrorAt(file, lineNo, 'empty corpus-id (column 2)');
+    }
+    for (const [id, column] of [[queryId, 'query-id (column 1)'], [docId, `corpus-id (column ${this.format === 'trec' ? 3 : 2})`]]) {
+      const why = idProblem(id);
+      if (why) throw inputErrorAt(file, lineNo, `${column}: ${why}`);
     }
     const score = s.trim() === '' ? NaN : Number(s);
     if (!Number.isFinite(score)) throw inputErrorAt(file, lineNo, `expected a number as the score (${this.format === 'trec' ? 'column 4' : 'column 3'}), found ${JSON.stringify(s)}`);

@@ -13,6 +13,7 @@ import {
   DATASET_FORMAT_VERSION,
   DatasetManifest,
   IdIndex,
+  idProblem,
   QRELS_HEADER,
   QrelRow,
   Qrels,
@@ -100,10 +101,9 @@ async function writeLines<T>(
 }
 
 function checkWriteId(id: unknown, what: string, i: number, file: string): string {
-  if (typeof id !== 'string' || id === '' || /[\t\r\n]/.test(id)) {
-    throw new InputError(`${file}: ${what} ${i} has id ${JSON.stringify(id)}; expected a non-empty string without tabs or line breaks`);
-  }
-  return id;
+  const why = idProblem(id);
+  if (why) throw new InputError(`${file}: ${what} ${i}: ${why}`);
+  return id as string;
 }
 
 function checkWriteText(v: unknown, field: string, what: string, i: number, file: string): void {

@@ -19,7 +19,7 @@ import { l2NormalizeRows } from '../tensor/ops';
 import type { Encoder } from './types';
 import { type Glove, loadGlove } from '../data/glove';
 import { tokenizeWords } from '../text/word-tokenizer';
-import { InputError } from '../util/errors';
+import { InputError, warnOnStderr, type WarnFn } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Rng } from '../util/rng';
 import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
@@ -85,6 +85,8 @@ export interface GloveBagOptions {
   normalize?: boolean;
   maxTokens?: number;
   seed?: number;
+  /** Gets the count of `vocabTexts` whose words are all outside GloVe (they embed to zero); default stderr. */
+  warn?: WarnFn;
 }
 
 /** Texts whose token ids an encoder remembers (about 100 bytes each): a 1M-passage corpus fits. */
@@ -350,11 +352,21 @@ export function gloveBagFromGlove(glove: Glove, opts: GloveBagOptions = {}): Glo
   if (opts.vocabTexts) {
     docTexts = Array.isArray(opts.vocabTexts) ? (opts.vocabTexts as string[]) : [...opts.vocabTexts];
     counts = new Map();
+    const unknownOnly: string[] = []; // texts with words, none of them in GloVe
     for (const t of docTexts) {
+      let words = 0;
+      let known = 0;
       for (let tok of tokenizeWords(t, { keepCompound })) {
         if (!glove.index.has(tok) && CLITIC_ALIASES[tok] !== undefined) tok = CLITIC_ALIASES[tok];
         counts.set(tok, (counts.get(tok) ?? 0) + 1);
+        words++;
+        if (glove.index.has(tok)) known++;
       }
+      if (words > 0 && known === 0) unknownOnly.push(t);
+    }
+    if (unknownOnly.length > 0) {
+      const eg = unknownOnly.slice(0, 2).map((t) => JSON.stringify(t.length > 40 ? t.slice(0, 40) + '…' : t)).join(', ');
+      (opts.warn ?? warnOnStderr)(`glove-bag: ${unknownOnly.length} of ${docTexts.length} texts have no word GloVe knows (${eg}${unknownOnly.length > 2 ? ', …' : ''}); they embed to the zero vector`);
     }
     rows = [...counts.keys()].map((w) => glove.index.get(w)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
   } else {

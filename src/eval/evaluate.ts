@@ -138,6 +138,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       const seen = new Set<string>();
       for (const e of entries) {
         if (seen.has(e.docId)) throw new InputError(`run: document '${e.docId}' is listed twice for query '${qid}'`);
+        // a run file cannot hold a non-finite score (the reader refuses it); one in memory came from NaN embeddings
+        if (!Number.isFinite(e.score)) throw new InputError(`run: query '${qid}' document '${e.docId}' has score ${e.score}; metrics are computed only from finite scores (the encoders produced non-finite embeddings?)`);
         seen.add(e.docId);
       }
       const hasRanks = entries.every((e) => e.rank !== undefined);

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { inputErrorAt, InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { readJsonlObjects, loadQueries } from '../data/beir';
+import { idProblem } from '../data/dataset';
 import { openCache } from '../cache/reader';
 import { cacheEncoder, encodeFnFor } from '../cache/from-file';
 import { checkCacheEncoder, type ExpectedEncoder } from '../cache/encoder-match';
@@ -22,12 +23,13 @@ export async function readQueryEmbeddings(file: string, dim: number, opts: { sig
   const rows: number[][] = [];
   for await (const { obj, lineNo } of readJsonlObjects(file, 'query embeddings: {"_id", "embedding"}', opts)) {
     const id = obj._id;
-    if (typeof id !== 'string' || id === '' || /\s/.test(id)) throw inputErrorAt(file, lineNo, `expected "_id" to be a non-empty string without whitespace`);
+    const why = idProblem(id);
+    if (why) throw inputErrorAt(file, lineNo, `"_id": ${why}`);
     const e = obj.embedding;
     if (!Array.isArray(e) || e.length !== dim || !e.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw inputErrorAt(file, lineNo, `expected "embedding" to be an array of ${dim} finite numbers (the cache dimension)`);
     }
-    ids.push(id);
+    ids.push(id as string);
     rows.push(e as number[]);
   }
   const embeddings = new Float32Array(rows.length * dim);

@@ -144,9 +144,10 @@ describe('readCorpus', () => {
     await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a', title: 5, text: 'x' })))), /:1: expected "title" to be a string, found number/);
   });
 
-  test('empty id and id with a tab', async () => {
-    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: '', text: 'x' })))), /:1: "_id" is empty/);
-    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a\tb', text: 'x' })))), /:1: "_id" .* contains a tab/);
+  test('empty id and id with a tab or a space', async () => {
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: '', text: 'x' })))), /:1: "_id": the id is empty/);
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a\tb', text: 'x' })))), /:1: "_id": the id "a\\tb" contains a tab/);
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a b', text: 'x' })))), /:1: "_id": the id "a b" contains a space; ids go into whitespace-separated run files/);
   });
 
   test('duplicate id names both lines; can be turned off', async () => {
@@ -278,8 +279,8 @@ describe('readQrelsLines / loadQrels', () => {
     await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found "high"/);
     await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found ""/);
     await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: expected a number as the score/);
-    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: empty query-id/);
-    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: empty corpus-id/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: query-id \(column 1\): the id is empty/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: corpus-id \(column 2\): the id is empty/);
   });
 
   test('repeated pair', async () => {
@@ -552,7 +553,7 @@ describe('writers', () => {
     await rejectsInput(writeCorpus(f, docs()), /duplicate id "a" \(passages 0 and 1\)/);
     assert.equal(fs.readFileSync(f, 'utf8'), 'old content\n', 'old file untouched');
     assert.deepEqual(fs.readdirSync(dir), ['corpus.jsonl']);
-    await rejectsInput(writeCorpus(f, [{ id: 'a\tb', title: '', text: 'x' }]), /passage 0 has id "a\\tb"/);
+    await rejectsInput(writeCorpus(f, [{ id: 'a\tb', title: '', text: 'x' }]), /passage 0: the id "a\\tb" contains a tab/);
     await rejectsInput(writeQueries(path.join(dir, 'q.jsonl'), [{ id: 'q', text: 5 as unknown as string }]), /query 0 has text of type number/);
     await rejectsInput(writeQrels(path.join(dir, 'r.tsv'), [{ queryId: 'q', docId: 'd', score: NaN }]), /qrels row 0 has score NaN; expected a finite number/);
     assert.deepEqual(fs.readdirSync(dir), ['corpus.jsonl']);

@@ -122,7 +122,7 @@ describe('writing runs', () => {
   });
   test('ids with whitespace cannot be written, and nothing is left behind', () => {
     const f = path.join(dir, 'bad', 'x.trec');
-    assert.throws(() => writeRun(f, new Map([['q 1', [{ docId: 'a', score: 1 }]]])), /ids must be non-empty and contain no whitespace/);
+    assert.throws(() => writeRun(f, new Map([['q 1', [{ docId: 'a', score: 1 }]]])), /cannot write query id 'q 1' to a run file: the id "q 1" contains a space/);
     assert.deepEqual(fs.readdirSync(path.dirname(f)), []);
   });
 });

@@ -16,6 +16,7 @@ export function parseShardFlag(value: string | undefined): { index: number; coun
 
 export const buildCacheCommand = defineCommand({
   name: 'build-cache',
+  resumes: true,
   summary: 'encode a corpus into an embedding cache (resumable; --shard i/n builds one part)',
   usage: '--corpus data/my-task --out caches/x [--encoder zero-shot|random|glove|<dir>] [--dtype f32|f16] [--shard i/n]',
   flags: {

@@ -23,6 +23,7 @@ export const fitCorrectorCommand = defineCommand({
     patience: { type: 'int', help: 'stop after this many epochs without held-out improvement', default: 5, min: 1, max: 1_000_000 },
     heldOut: { type: 'number', help: 'fraction of the pairs held out for early stopping', default: 0.1, min: 0, minExclusive: true, max: 1, maxExclusive: true },
     maxRows: { type: 'int', help: 'use a random sample of this many rows', defaultText: 'all', min: 2 },
+    skipNonFinite: { type: 'boolean', help: 'drop row pairs holding NaN or Infinity (counted) instead of refusing the caches', default: false },
     seed: { type: 'int', help: 'seed of the split, order and initialisation', default: 0, ...SEED_RANGE },
   },
   async run(opts, ctx) {
@@ -32,6 +33,7 @@ export const fitCorrectorCommand = defineCommand({
       freshDir: opts.fresh,
       outDir: opts.out,
       maxRows: opts.maxRows,
+      skipNonFinite: opts.skipNonFinite,
       corrector: { kind: opts.kind, depth: opts.depth, width: opts.width, activation: opts.activation, layerNorm: opts.layerNorm, normalizeOutput: opts.normalizeOutput },
       learningRate: opts.lr,
       batchSize: opts.batchSize,
@@ -42,6 +44,7 @@ export const fitCorrectorCommand = defineCommand({
       progress: ctx.progress,
       signal: ctx.signal,
     });
+    if (json.skippedNonFinite > 0) ctx.out(`skipped ${json.skippedNonFinite} row pairs holding NaN or Infinity`);
     ctx.out(`pairs: ${json.trainRows} train, ${json.heldOutRows} held out (of ${json.totalRows} rows); corrector ${report.corrector.kind}, ${report.corrector.parameterCount()} parameters`);
     ctx.out(`held-out mse ${report.heldOut.mse.toPrecision(4)} (mean L2 ${report.heldOut.meanL2.toPrecision(4)}) vs stale cache ${report.identity.mse.toPrecision(4)} (mean L2 ${report.identity.meanL2.toPrecision(4)}): ${(100 * report.relativeImprovement).toFixed(1)}% lower`);
     ctx.out(`best epoch ${report.bestEpoch} of ${json.epochs.length - 1}${report.stoppedEarly ? ' (stopped early)' : ''}, ${report.seconds.toFixed(1)} s; wrote ${opts.out}/corrector.json and fit-report.json`);

@@ -9,6 +9,7 @@ const REPRODUCE_TRAIN_FLAGS = omitOptions(EXPERIMENT_TRAIN_FLAGS, ['trainSplit',
 
 export const reproduceCommand = defineCommand({
   name: 'reproduce',
+  resumes: true,
   summary: "the paper's comparison on a dataset: cache, training per strategy, evaluation with the dataset's metrics, table with the published numbers (resumable)",
   usage: '--dataset nq|msmarco|wordnet|<dir> [--encoder glove|<hf-bert-dir>] [--strategies ...] [--seeds 1,2] [--steps N] [--quick] [--name NAME]',
   flags: {

@@ -16,6 +16,7 @@ const QUICK: TrainConfigInput = { ...QUICK_SETTINGS, testSplit: null };
 
 export const startCommand = defineCommand({
   name: 'start',
+  resumes: true,
   summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost',
   flags: {
     strategies: { type: 'list', of: 'string', help: 'strategies to compare', defaultText: 'in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },

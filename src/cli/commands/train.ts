@@ -40,6 +40,7 @@ export function trainSettings(o: TrainConfigInput & { _given: ReadonlySet<string
 
 export const trainCommand = defineCommand({
   name: 'train',
+  resumes: true,
   summary: 'train a dual encoder with one negative strategy; resumes runs/<name> when it has a checkpoint',
   usage: '[--strategy corrector] [--dataset dir] [--config runs/<name>/config.json] [flags]',
   flags: {
