@@ -6,6 +6,7 @@
  * called GPU only when TensorFlow says it placed its device on a GPU (`isUsingGpuDevice`): a GPU
  * package built against the CPU wheel runs on the CPU and is reported as such.
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import { tf } from './tf';
 import { type DeviceInfo, queryNvidiaSmi } from './device';
@@ -48,6 +49,10 @@ export function packageVersion(pkg: string): string | undefined {
 export async function loadNative(pkg: NativePackage): Promise<string | undefined> {
   if (loaded === null) {
     if (!isInstalled(pkg)) return `${pkg} is not installed`;
+    const llvm = foreignLlvm();
+    if (llvm) {
+      return `${llvm} (Mesa's renderer, loaded for the webgpu backend) is already in this process and libtensorflow crashes against it (both export LLVM): choose the native backend before webgpu, or run it in its own process`;
+    }
     // libtensorflow's INFO lines (oneDNN, CPU features) are noise for users; warnings still show
     if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '1';
     // kernels JIT-compiled for a GPU newer than the build's targets (Hopper from compute_90 PTX) are cached here
@@ -62,6 +67,21 @@ export async function loadNative(pkg: NativePackage): Promise<string | undefined
     loaded = pkg;
   }
   return (await tf.setBackend('tensorflow')) ? undefined : 'the tensorflow backend failed to initialise';
+}
+
+/**
+ * An LLVM shared library already mapped into this process (Mesa's llvmpipe / lavapipe load
+ * libLLVM-NN.so); libtensorflow_cc exports LLVM's symbols too, and loading it after such a library
+ * segfaults (seen with Debian 12's libLLVM-15 and TF 2.21). Loaded the other way round, both work.
+ */
+function foreignLlvm(): string | undefined {
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const m = /\/[^\s]*\/(libLLVM[^\s/]*\.so[^\s/]*)/.exec(maps);
+    return m?.[1];
+  } catch {
+    return undefined; // not Linux
+  }
 }
 
 export function loadedNativePackage(): NativePackage | null {
