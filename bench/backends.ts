@@ -6,13 +6,14 @@
  * start are listed with the reason. When bench/results/gpu-check.json (scripts/gpu-check.sh on a GPU
  * machine) is present, its figures are included. Writes results/bench-backends.json.
  *
- *   node --import tsx bench/backends.ts [--backends tensorflow,wasm,...] [--quick] [--out results/bench-backends.json]
+ *   node --import tsx bench/backends.ts [flags]   (--help lists them: BACKENDS_BENCH_OPTIONS)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { median } from './harness';
+import { median, benchMain, writeBenchRecord } from './harness';
+import { defineOptions, type Values } from '../src/util/options';
+import { BACKENDS } from '../src/tensor/names';
 
 const ROOT = path.join(__dirname, '..');
 export const GPU_CHECK_RESULT = path.join(ROOT, 'bench', 'results', 'gpu-check.json');
@@ -56,16 +57,16 @@ async function measureOne(name: string, quick: boolean): Promise<Record<string, 
   return { backend: name, available: true, summary: info.summary, gpu: info.gpu, device: info.device, versions: info.versions, matMul1024, matMulLargest: largest, bert };
 }
 
-export interface BackendsBenchOptions {
-  backends?: string[];
-  quick?: boolean;
-  out?: string;
-  log?: (line: string) => void;
-}
+export const BACKENDS_BENCH_OPTIONS = defineOptions({
+  backends: { type: 'list', of: 'string', help: 'backends to measure, each in its own process', default: [...BACKENDS], choices: BACKENDS },
+  quick: { type: 'boolean', help: 'fewer repetitions and a smaller time budget', default: false },
+  one: { type: 'string', help: 'measure this one backend in this process and print its JSON (what each child runs)', placeholder: 'backend', choices: BACKENDS },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-backends.json'), placeholder: 'file' },
+});
+export type BackendsBenchOptions = Partial<Values<typeof BACKENDS_BENCH_OPTIONS>> & { log?: (line: string) => void };
 
 /** Runs every backend in its own child and writes the record. */
 export async function runBackendsBench(o: BackendsBenchOptions = {}): Promise<Record<string, unknown>> {
-  const { BACKENDS } = await import('../src/tensor/names');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = o.out ?? path.join('results', 'bench-backends.json');
   const results: Record<string, unknown>[] = [];
@@ -89,39 +90,20 @@ export async function runBackendsBench(o: BackendsBenchOptions = {}): Promise<Re
     log(`[${name}] ${rec.available ? `${rec.summary}; matMul 1024³ ${m!.gflops.toFixed(1)} GFLOP/s; ${bertText}` : `not available: ${rec.reason}`}`);
   }
   const gpuCheck = fs.existsSync(GPU_CHECK_RESULT) ? JSON.parse(fs.readFileSync(GPU_CHECK_RESULT, 'utf8')) : null;
-  const record = {
-    bench: 'backends',
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg() },
+  return writeBenchRecord(out, 'backends', {
     bertWorkload: `BERT ${BERT.size} (${JSON.stringify(BERT)}), random token ids, mean pooling; train step: in-batch softmax cross-entropy (β = 20), gradients, Adam`,
     results,
     gpuCheck: gpuCheck ? { file: path.relative(ROOT, GPU_CHECK_RESULT), ...gpuCheck } : null,
     gpuCheckNote: gpuCheck ? undefined : 'no bench/results/gpu-check.json: no GPU check has been run (scripts/gpu-check.sh on a GPU machine writes it)',
-  };
-  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  const { writeJsonAtomic } = await import('../src/util/atomic');
-  writeJsonAtomic(out, record);
-  log(`wrote ${out}`);
-  return record;
-}
-
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
+  }, log);
 }
 
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const one = flag(argv, 'one');
-  const quick = argv.includes('--quick');
-  const done = one
-    ? measureOne(one, quick).then((r) => console.log(JSON.stringify(r)))
-    : runBackendsBench({ backends: flag(argv, 'backends')?.split(','), quick, out: flag(argv, 'out') });
-  done.then(
-    () => process.exit(0), // a webgpu child's Dawn instance would keep it alive
-    (e) => {
-      process.stderr.write(`error: ${e instanceof Error ? e.message : e}\n`);
-      process.exit(1);
-    },
-  );
+  benchMain('bench/backends.ts', 'every TensorFlow.js backend on this machine: matMul GFLOP/s and BERT throughput', BACKENDS_BENCH_OPTIONS, async (o) => {
+    if (o.one) {
+      console.log(JSON.stringify(await measureOne(o.one, o.quick)));
+      process.exit(0); // a webgpu child's Dawn instance would keep it alive
+    }
+    await runBackendsBench(o);
+  });
 }

@@ -7,16 +7,16 @@
  * OnlineCorrectorTrainer steps (one loss read per step), fitCorrector epochs (held-out error reads)
  * and measureCorrectorError over many blocks. Writes results/bench-host-reads.json.
  *
- *   node --import tsx bench/host-reads.ts --trees before=/path/to/main-tree,after=. [--rounds 5] [--out FILE]
+ *   node --import tsx bench/host-reads.ts --trees before=/path/to/main-tree,after=. [flags]   (--help: HOST_READS_OPTIONS)
  *
  * A tree is a checkout with its own node_modules (a link to another's will do). The workloads use only
  * APIs that both sides have (`await` also accepts the synchronous versions' plain values).
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { median } from './harness';
+import { median, benchMain, writeBenchRecord } from './harness';
+import { defineOptions } from '../src/util/options';
+import { InputError } from '../src/util/errors';
 
 type Seconds = Record<string, number>;
 
@@ -77,6 +77,13 @@ async function workloads(tree: string): Promise<Seconds> {
   return out;
 }
 
+export const HOST_READS_OPTIONS = defineOptions({
+  trees: { type: 'list', of: 'string', help: 'two source trees as name=folder, e.g. before=/tmp/main,after=.', placeholder: 'a=dir,b=dir' },
+  rounds: { type: 'int', help: 'interleaved rounds', default: 5, min: 1, max: 1000 },
+  one: { type: 'string', help: 'run the workloads with this tree\'s modules and print their seconds (what each child runs)', placeholder: 'dir' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-host-reads.json'), placeholder: 'file' },
+});
+
 export async function runHostReadsBench(o: { trees: [string, string][]; rounds?: number; out?: string; log?: (l: string) => void }): Promise<Record<string, unknown>> {
   const rounds = o.rounds ?? 5;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -97,39 +104,22 @@ export async function runHostReadsBench(o: { trees: [string, string][]; rounds?:
     const mb = median(runs[b].map((x) => x[k]));
     return { workload: k, [`${a}Seconds`]: ma, [`${b}Seconds`]: mb, [`ratio${a[0].toUpperCase()}${a.slice(1)}Over${b[0].toUpperCase()}${b.slice(1)}`]: ma / mb, perRound: { [a]: runs[a].map((x) => x[k]), [b]: runs[b].map((x) => x[k]) } };
   });
-  const record = {
-    bench: 'host-reads',
-    date: new Date().toISOString(),
+  return writeBenchRecord(o.out ?? path.join('results', 'bench-host-reads.json'), 'host-reads', {
     trees: Object.fromEntries(o.trees),
     rounds,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg() },
     timed: 'each workload once after one warm-up, in a fresh child process per tree and round; medians over rounds; ratio = first tree\'s seconds / second tree\'s',
     results,
-  };
-  if (o.out) {
-    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-    fs.writeFileSync(o.out, JSON.stringify(record, null, 2) + '\n');
-    log(`wrote ${o.out}`);
-  }
-  return record;
+  }, log);
 }
 
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const get = (n: string) => {
-    const i = argv.indexOf(`--${n}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const one = get('one');
-  const done = one
-    ? workloads(one).then((s) => console.log(JSON.stringify(s)))
-    : (() => {
-      const trees = (get('trees') ?? '').split(',').map((t) => t.split('=') as [string, string]);
-      if (trees.length !== 2 || trees.some((t) => t.length !== 2)) throw new Error('--trees before=DIR,after=DIR: expected two name=folder pairs');
-      return runHostReadsBench({ trees, rounds: Number(get('rounds') ?? 5), out: get('out') ?? path.join('results', 'bench-host-reads.json') });
-    })();
-  Promise.resolve(done).catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : e}\n`);
-    process.exit(1);
+  benchMain('bench/host-reads.ts', 'read-heavy workloads from two source trees, interleaved', HOST_READS_OPTIONS, async (o) => {
+    if (o.one) {
+      console.log(JSON.stringify(await workloads(o.one)));
+      return;
+    }
+    const trees = (o.trees ?? []).map((t) => t.split('=') as [string, string]);
+    if (trees.length !== 2 || trees.some((t) => t.length !== 2 || !t[0] || !t[1])) throw new InputError('--trees: expected two name=folder pairs, e.g. before=/tmp/main,after=.');
+    await runHostReadsBench({ trees, rounds: o.rounds, out: o.out });
   });
 }
