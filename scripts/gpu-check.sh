@@ -9,7 +9,7 @@
 #   scripts/gpu-check.sh [--out FILE]         on the GPU machine, from the repo root with .gpu-check/ beside it
 #                                             (default FILE: $OUT/gpu-check.json when $OUT is set, else
 #                                             results/gpu-check.json)
-#   scripts/gpu-check.sh --dry-run [--out F]  prepares when needed, then runs the same carried pieces here with
+#   scripts/gpu-check.sh --dry-run [--out F]  prepares, then runs the same carried pieces here with
 #                                             tiny sizes on whatever adapter this machine has (CI: Mesa's software
 #                                             one) and PyTorch on the CPU when it is installed
 #                                             (GPU_CHECK_PYTHON names another python3 with torch and transformers)
@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if [ "$mode" = prepare ] || { [ "$mode" = dry ] && [ ! -f "$P/check.js" ]; }; then
+# a dry run prepares first (the bundle is rebuilt; the compressed binaries are kept while their sources are unchanged)
+if [ "$mode" = prepare ] || [ "$mode" = dry ]; then
   node --import tsx scripts/gpu-check/prepare.ts
   [ "$mode" = prepare ] && exit 0
 fi

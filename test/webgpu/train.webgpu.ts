@@ -29,11 +29,7 @@ async function shortRun(backend: 'tensorflow' | 'webgpu') {
   return { result, log: readLog(path.join(runDir, 'log.jsonl')), runDir };
 }
 
-// Until the loop's own host reads are awaited (the `loop` branch, issue 14 item 2), the run stops at
-// its first dataSync with the one-line sync-read error; this guard goes when that work is merged.
-const syncLoop = ['loop.ts', 'checkpoint.ts'].some((f) => fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'train', f), 'utf8').includes('dataSync('));
-
-test('the corrector strategy trains for 6 steps on WebGPU, as on the native CPU backend', { skip: syncLoop && 'src/train still reads with dataSync (awaited reads come with the loop branch)' }, async () => {
+test('the corrector strategy trains for 6 steps on WebGPU, as on the native CPU backend', async () => {
   const cpu = await shortRun('tensorflow');
   const gpu = await shortRun('webgpu');
   assert.equal(gpu.result.steps, 6);
