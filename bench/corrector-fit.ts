@@ -75,20 +75,20 @@ export async function runCorrectorFitBench(opts: CorrectorBenchOptions = {}): Pr
       const trainer = new OnlineCorrectorTrainer(h, { learningRate: 1e-3 });
       const x = tf.randomNormal([batch, c.dim], 0, 1, 'float32', 1) as import('@tensorflow/tfjs').Tensor2D;
       const y = tf.tidy(() => tf.add(x, tf.randomNormal([batch, c.dim], 0, 0.1, 'float32', 2))) as import('@tensorflow/tfjs').Tensor2D;
-      const tfjsRun = (n: number) => {
+      const tfjsRun = async (n: number) => {
         const t0 = performance.now();
         let loss = 0;
-        for (let i = 0; i < n; i++) loss = trainer.step(x, y);
+        for (let i = 0; i < n; i++) loss = await trainer.step(x, y);
         return { seconds: (performance.now() - t0) / 1000, loss };
       };
       const torchInfo: any[] = [];
       for (const { peer } of peers) torchInfo.push(await peer.request({ cmd: 'setup', name, ...c, batch, lr: 1e-3 }));
-      tfjsRun(3); // warm-up
+      await tfjsRun(3); // warm-up
       const tensorsAfterWarmup = tf.memory().numTensors;
       const tfjsSps: number[] = [];
       const torchSps: number[][] = peers.map(() => []);
       for (let r = 0; r < rounds; r++) {
-        const a = tfjsRun(steps);
+        const a = await tfjsRun(steps);
         tfjsSps.push(steps / a.seconds);
         for (let k = 0; k < peers.length; k++) {
           const b = await peers[k].peer.request({ cmd: 'run', name, steps });

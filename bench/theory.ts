@@ -31,7 +31,7 @@ async function main(o: BenchArgs<typeof THEORY_OPTIONS>): Promise<void> {
 
   // A trained-looking corrector: He-initialised hidden layer (as built), a small random output layer.
   const c = buildCorrector({ kind: 'mlp', dim: d, width: 4 * d, depth: 1, activation: 'gelu', seed: 1 });
-  const w = c.getWeights();
+  const w = await c.getWeights();
   const names = c.tensorNames();
   names.forEach((n, i) => {
     if (n.startsWith('out/')) w[i] = Float32Array.from(w[i], () => (0.02 * rng.normal()) / Math.sqrt(4 * d));
@@ -42,15 +42,16 @@ async function main(o: BenchArgs<typeof THEORY_OPTIONS>): Promise<void> {
   const queries = Float32Array.from({ length: 200 * d }, () => rng.normal() / Math.sqrt(d));
 
   // power iteration alone, per layer
-  const branch = extractBranch(c);
-  const power = branch.layers.map((l) => {
+  const branch = await extractBranch(c);
+  const power = [];
+  for (const l of branch.layers) {
     const t0 = performance.now();
-    const est = spectralNorm(l.W, { tol: 1e-9, maxIter: 2000, seed: 5 });
-    return { layer: l.name, shape: [l.W.rows, l.W.cols], seconds: (performance.now() - t0) / 1000, iterations: est.iterations, converged: est.converged, value: est.value };
-  });
+    const est = await spectralNorm(l.W, { tol: 1e-9, maxIter: 2000, seed: 5 });
+    power.push({ layer: l.name, shape: [l.W.rows, l.W.cols], seconds: (performance.now() - t0) / 1000, iterations: est.iterations, converged: est.converged, value: est.value });
+  }
 
   const t0 = performance.now();
-  const est = estimateBound(c, { stale, fresh, dim: d }, { complexity: 'both', queries, beta: 20 });
+  const est = await estimateBound(c, { stale, fresh, dim: d }, { complexity: 'both', queries, beta: 20 });
   const boundSeconds = (performance.now() - t0) / 1000;
   c.dispose();
 

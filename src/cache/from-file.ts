@@ -75,7 +75,7 @@ export async function buildCacheFromFile(opts: BuildCacheFromFileOptions): Promi
     ...opts,
     corpus: readCorpus(file, { checkDuplicates: opts.checkDuplicates ?? true, signal: opts.signal }),
     encode: encodeFnFor(encoder),
-    encoder: { kind: encoder.kind, fingerprint: encoder.fingerprint(), config: encoder.config(), ...(opts.encoderName ? { name: opts.encoderName } : {}) },
+    encoder: { kind: encoder.kind, fingerprint: await encoder.fingerprint(), config: encoder.config(), ...(opts.encoderName ? { name: opts.encoderName } : {}) },
     dim: encoder.dim,
     normalized: encoder.normalized,
     totalRows,

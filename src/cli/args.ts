@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import { InputError } from '../util/errors';
+import { BACKEND_CHOICES } from '../tensor/names';
 import {
   camel, defineOptions, flattenOptions, kebab, parseOptionValue, rangeText, showValue,
   type LeafEntry, type LeafOption, type OptionTable, type SectionOption, type ShorthandEntry, type Values,
@@ -19,7 +20,7 @@ export type Flags = OptionTable;
 
 export const GLOBAL_FLAGS = defineOptions({
   config: { type: 'string', help: 'JSON file of option values, sections nested (flags given on the command line win)', placeholder: 'file' },
-  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] },
+  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_CHOICES },
   quiet: { type: 'boolean', help: 'no progress output', default: false },
   help: { type: 'boolean', help: 'show this help', default: false },
 });

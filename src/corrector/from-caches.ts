@@ -108,7 +108,7 @@ export async function fitCorrectorFromCaches(opts: FitCorrectorFromCachesOptions
   const json: FitReportJson = { ...rest, staleDir, freshDir, rowsRead: pairs.rows.length, totalRows: pairs.totalRows, skippedNonFinite: pairs.skippedNonFinite };
   if (outDir) {
     try {
-      corrector.save(outDir);
+      await corrector.save(outDir);
       writeJsonAtomic(path.join(outDir, 'fit-report.json'), json);
     } catch (e) {
       corrector.dispose();

@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../tensor';
+import { tf, readTensors } from '../tensor';
 import { l2NormalizeRows } from '../tensor/ops';
 import type { Encoder } from './types';
 import { type Glove, loadGlove } from '../data/glove';
@@ -233,10 +233,21 @@ export class GloveBagEncoder implements Encoder {
     return out;
   }
 
-  fingerprint(): string {
+  /** The named weights' values on the host, in namedTensors() order (one awaited read). */
+  private async namedValues(): Promise<[string, number[], Float32Array][]> {
+    const named = this.namedTensors();
+    const host = await readTensors(named.map(([, v]) => v));
+    return named.map(([name, v], i) => [name, v.shape, host[i] as Float32Array]);
+  }
+
+  private fingerprintOf(values: [string, number[], Float32Array][]): string {
     const parts = [sha256(JSON.stringify(this.cfg)), sha256(this.vocab.join('\n')), sha256(bytesOf(this.weights.tokenWeights))];
-    for (const [name, v] of this.namedTensors()) parts.push(name + ':' + sha256(bytesOf(v.dataSync() as Float32Array)));
+    for (const [name, , data] of values) parts.push(name + ':' + sha256(bytesOf(data)));
     return sha256(parts.join('\n'));
+  }
+
+  async fingerprint(): Promise<string> {
+    return this.fingerprintOf(await this.namedValues());
   }
 
   parameterCount(): number {
@@ -268,7 +279,8 @@ export class GloveBagEncoder implements Encoder {
         offset += data.length;
       };
       add('tokenWeights', [this.cfg.vocabSize], this.weights.tokenWeights);
-      for (const [name, v] of this.namedTensors()) add(name, v.shape, (await v.data()) as Float32Array);
+      const values = await this.namedValues();
+      for (const [name, shape, data] of values) add(name, shape, data);
       const all = new Float32Array(offset);
       let o = 0;
       for (const c of chunks) {
@@ -282,7 +294,7 @@ export class GloveBagEncoder implements Encoder {
         version: GLOVE_BAG_VERSION,
         config: this.cfg,
         weights: { file: 'weights.f32', dtype: 'f32', byteOrder: 'LE', tensors },
-        fingerprint: this.fingerprint(),
+        fingerprint: this.fingerprintOf(values),
       });
       replaceDir(tmp, target);
     } catch (e) {

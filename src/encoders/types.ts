@@ -22,8 +22,8 @@ export interface Encoder {
   trainableVariables(): tf.Variable[];
   /** Plain-data configuration (enough, with the weights, to rebuild the encoder). */
   config(): Record<string, unknown>;
-  /** sha256 over config and current weights: the cache manifest records it. */
-  fingerprint(): string;
+  /** sha256 over config and current weights (read with an awaited copy): the cache manifest records it. */
+  fingerprint(): Promise<string>;
   /** Number of parameters (all weights, trainable or not). */
   parameterCount(): number;
   /** Estimated forward FLOPs to encode one text of `tokens` tokens (multiply-add = 2 FLOPs). */

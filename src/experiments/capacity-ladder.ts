@@ -69,7 +69,7 @@ export async function fitCapacityLadder(o: {
         stale: o.train.stale, fresh: o.train.fresh, dim: o.dim, heldOut: o.heldOut, corrector: { ...cap.config, seed: o.seed ?? 0 },
         maxEpochs: o.maxEpochs ?? 30, patience: o.patience ?? 3, learningRate: o.learningRate ?? 1e-3, seed: o.seed ?? 0, signal: o.signal,
       });
-      const tr = measureCorrectorError(rep.corrector, o.train.stale, o.train.fresh);
+      const tr = await measureCorrectorError(rep.corrector, o.train.stale, o.train.fresh);
       out.push({
         label: cap.label, params: rep.corrector.parameterCount(), flopsPerRow: rep.corrector.flopsPerRow(), heldOutMeanL2: rep.heldOut.meanL2, heldOutMse: rep.heldOut.mse,
         identityMeanL2: rep.identity.meanL2, relativeImprovement: rep.relativeImprovement, trainMeanL2: tr.meanL2, epochs: rep.bestEpoch, fitSeconds: (performance.now() - t0) / 1000,

@@ -117,8 +117,8 @@ export async function runCacheCapacitySweep(opts: CacheCapacitySweepOptions): Pr
         const corrector = report.corrector;
         try {
           parameters = corrector.parameterCount();
-          const est = estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, { delta: opts.delta ?? 0.05, complexity: 'both' });
-          const ev = measureCorrector(corrector, { stale: p.stale, fresh: p.fresh, heldOut, queries, positives }, { dim: d, ...evalOpts });
+          const est = await estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, { delta: opts.delta ?? 0.05, complexity: 'both' });
+          const ev = await measureCorrector(corrector, { stale: p.stale, fresh: p.fresh, heldOut, queries, positives }, { dim: d, ...evalOpts });
           runs.push({
             ...ev,
             ...boundMetrics(est),

@@ -20,7 +20,7 @@ import { loadTrainedEncoders } from './run-folder';
  * encoder with the same fingerprint and as many rows (then it is reused; any other is replaced).
  */
 export async function corpusCacheOnDisk(dir: string, data: TrainData, encoder: Encoder, opts: { progress?: ProgressFn; signal?: AbortSignal } = {}): Promise<{ dir: string; built: boolean }> {
-  const fingerprint = encoder.fingerprint();
+  const fingerprint = await encoder.fingerprint();
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
     const m = readManifest(dir);
     if (m.encoder.fingerprint === fingerprint && m.rows === data.corpusTexts.length) return { dir, built: false };

@@ -246,7 +246,7 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
       const pf = rowsOf(fresh, rows, d);
       const fit = await fitOffline(ps, pf, d, cfg, r.fit, seed, signal);
       corrector = fit.corrector;
-      boundEst = estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, boundOpts);
+      boundEst = await estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, boundOpts);
     } else {
       corrector = buildCorrector(cfg);
       const trainer = new OnlineCorrectorTrainer(corrector, { learningRate: r.online.learningRate });
@@ -260,7 +260,7 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
         const poolStale = stale.subarray(0, poolSize * d);
         while (delivered < point.m) {
           throwIfAborted(signal, 'synthetic sweep');
-          const corrected = correctRows(corrector, poolStale);
+          const corrected = await correctRows(corrector, poolStale);
           const targets: number[] = [];
           for (let b = 0; b < r.online.queriesPerStep && delivered + targets.length < point.m; b++) {
             const qi = rng.int(trainQueries);
@@ -281,7 +281,7 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
           delivered += all.length;
           const [xs, xf] = [tf.tensor2d(rowsOf(stale, all, d), [all.length, d]), tf.tensor2d(rowsOf(fresh, all, d), [all.length, d])];
           try {
-            trainer.step(xs, xf);
+            await trainer.step(xs, xf);
           } finally {
             tf.dispose([xs, xf]);
           }
@@ -304,13 +304,13 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
       const uf = concat(uniFresh);
       // The i.i.d. part: the uniform extra pairs (docs/theory.md §7). Without them, all delivered unique pairs (not i.i.d.).
       if (us.length > 0) {
-        boundEst = estimateBound(corrector, { stale: us, fresh: uf, dim: d }, boundOpts);
+        boundEst = await estimateBound(corrector, { stale: us, fresh: uf, dim: d }, boundOpts);
       } else {
         const rows = Int32Array.from(seen);
-        boundEst = estimateBound(corrector, { stale: rowsOf(stale, rows, d), fresh: rowsOf(fresh, rows, d), dim: d }, boundOpts);
+        boundEst = await estimateBound(corrector, { stale: rowsOf(stale, rows, d), fresh: rowsOf(fresh, rows, d), dim: d }, boundOpts);
       }
     }
-    const ev = measureCorrector(corrector, { stale, fresh, heldOut, queries: evalQueries, positives: evalPositives }, r);
+    const ev = await measureCorrector(corrector, { stale, fresh, heldOut, queries: evalQueries, positives: evalPositives }, r);
     const bm = boundMetrics(boundEst);
     return { ...ev, ...bm, holds: ev.heldOutError <= bm.bound ? 1 : 0, pairsDelivered, uniquePairs, seconds: (performance.now() - t0) / 1000 };
   } finally {

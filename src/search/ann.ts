@@ -105,7 +105,7 @@ export class AnnIndex {
    * (1 − usearch distance), cosines for 'cos', −‖q − e‖² for 'l2sq'. Excluded rows are dropped
    * (k + |exclude| are asked for). Missing slots: -1 / -Infinity.
    */
-  search(queries: QueryInput, k: number, opts: { exclude?: ExcludeSets; threads?: number } = {}): SearchResult {
+  search(queries: Float32Array, k: number, opts: { exclude?: ExcludeSets; threads?: number } = {}): SearchResult {
     checkK(k);
     const [nq, qd] = queryShape(queries, this.dim);
     if (qd !== this.dim) throw new InputError(`queries: dimension ${qd} does not match the index dimension ${this.dim}`);
@@ -115,7 +115,7 @@ export class AnnIndex {
     const top = new RunningTopK(nq, k);
     if (nq === 0 || this.rows === 0) return { nq, k, indices: top.rows, scores: top.scores };
     const kk = Math.min(k + maxEx, this.rows);
-    const flat = queriesToArray(queries);
+    const flat = queries;
     const cap = this.searchThreads;
     const threads = cap > 0 ? Math.min(opts.threads || cap, cap) : opts.threads ?? 0;
     const raw = this.index.search(flat, kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
@@ -291,7 +291,8 @@ export async function candidatePoolSearch(options: CandidatePoolOptions): Promis
     seed = resolveSeed(sample.seed);
   }
   throwIfAborted(options.signal, 'search');
-  const pool = index.search(queries, Math.max(poolSize, k), { exclude: options.exclude, threads: options.threads });
+  const qa = await queriesToArray(queries);
+  const pool = index.search(qa, Math.max(poolSize, k), { exclude: options.exclude, threads: options.threads });
   const kp = pool.k;
   // union of the pools, read in runs of nearby rows
   const union = Int32Array.from(new Set(Array.from(pool.indices).filter((r) => r >= 0))).sort();
@@ -312,11 +313,13 @@ export async function candidatePoolSearch(options: CandidatePoolOptions): Promis
         }
         return t;
       });
-      scored.set(out.dataSync() as Float32Array, s * d);
-      out.dispose();
+      try {
+        scored.set((await out.data()) as Float32Array, s * d);
+      } finally {
+        out.dispose();
+      }
     }
   }
-  const qa = queriesToArray(queries);
   const top = new RunningTopK(nq, k);
   for (let q = 0; q < nq; q++) {
     const [ka, kb] = sample ? queryKeys(seed, q) : [0, 0];

@@ -6,7 +6,7 @@
  * first on equal values; the merge compares rows), so results do not depend on the block size.
  * With `sample`, rows are ranked by β·s + Gumbel noise instead (Gumbel-top-k; see gumbel.ts).
  */
-import { tf } from '../tensor';
+import { tf, readTensors } from '../tensor';
 import { InputError, throwIfAborted } from '../util/errors';
 import { Exclusions, RunningTopK } from './topk';
 import { gumbelTensor } from './noise';
@@ -68,10 +68,14 @@ export async function exactSearch(options: ExactSearchOptions): Promise<SearchRe
         const { values, indices } = tf.topk(key, kb, true);
         return { values, indices, raw: tf.gather(s, indices, 1, 1) };
       });
-      const keyVals = out.values.dataSync() as Float32Array;
-      const idx = out.indices.dataSync() as Int32Array;
-      const rawVals = 'raw' in out ? (out.raw.dataSync() as Float32Array) : keyVals;
-      tf.dispose(out);
+      let keyVals: Float32Array, idx: Int32Array, rawVals: Float32Array;
+      try {
+        const host = await readTensors('raw' in out ? [out.values, out.indices, out.raw] : [out.values, out.indices]);
+        [keyVals, idx] = [host[0] as Float32Array, host[1] as Int32Array];
+        rawVals = (host[2] as Float32Array | undefined) ?? keyVals;
+      } finally {
+        tf.dispose(out);
+      }
       for (let qi = 0; qi < nq; qi++) {
         const base = qi * kb;
         for (let j = 0; j < kb; j++) {

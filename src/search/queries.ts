@@ -88,7 +88,7 @@ export async function searchCacheFolder(options: SearchCacheFolderOptions): Prom
         if (!options.encoder) throw new InputError('--queries needs --encoder (random, glove or a saved encoder folder), or give --query-embeddings');
         const seed = cache.manifest.encoder.config.seed;
         const encoder = await cacheEncoder(options.encoder, { dim: cache.dim, seed: typeof seed === 'number' ? seed : 0 });
-        named = { encoder, name: `--encoder ${options.encoder}`, targetFingerprint: encoder.fingerprint() };
+        named = { encoder, name: `--encoder ${options.encoder}`, targetFingerprint: await encoder.fingerprint() };
       }
       const { encoder } = named;
       try {

@@ -91,11 +91,13 @@ function meanRowDistance(a: Float32Array, b: Float32Array, d: number): number {
  * quantity as cache/staleness `logits` (exact, float64, a plain loop) deliberately: a sweep scores
  * every target for every query several times per fit, where that loop would dominate the run.
  */
-function logitsTf(queries: Float32Array, rows: Float32Array, d: number): Float32Array {
+async function logitsTf(queries: Float32Array, rows: Float32Array, d: number): Promise<Float32Array> {
   const out = tf.tidy(() => tf.matMul(tf.tensor2d(queries, [queries.length / d, d]), tf.tensor2d(rows, [rows.length / d, d]), false, true));
-  const v = out.dataSync() as Float32Array;
-  out.dispose();
-  return v;
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
 }
 
 function overlap(a: number[], b: number[]): number {
@@ -112,7 +114,7 @@ function overlap(a: number[], b: number[]): number {
  * truncated softmax(β·logits) over S_x = positive + top-(s−1) by the model's logits; each also for the
  * stale cache (identity) where it applies.
  */
-export function measureCorrector(
+export async function measureCorrector(
   corrector: Corrector,
   data: {
     /** All targets g′ and g, n × dim. */
@@ -125,19 +127,19 @@ export function measureCorrector(
     positives?: Int32Array;
   },
   r: { dim: number; k: number; softmaxSetSize: number; beta: number },
-): CorrectorMeasures {
+): Promise<CorrectorMeasures> {
   const d = r.dim;
   const n = data.stale.length / d;
   const nq = data.queries.length / d;
-  const corrected = correctRows(corrector, data.stale);
+  const corrected = await correctRows(corrector, data.stale);
   const hs = rowsOf(data.stale, data.heldOut, d);
   const hf = rowsOf(data.fresh, data.heldOut, d);
   const hc = rowsOf(corrected, data.heldOut, d);
   const heldOutError = meanRowDistance(hc, hf, d);
   const staleError = meanRowDistance(hs, hf, d);
-  const lt = logitsTf(data.queries, data.fresh, d);
-  const lc = logitsTf(data.queries, corrected, d);
-  const ls = logitsTf(data.queries, data.stale, d);
+  const lt = await logitsTf(data.queries, data.fresh, d);
+  const lc = await logitsTf(data.queries, corrected, d);
+  const ls = await logitsTf(data.queries, data.stale, d);
   let recall = 0;
   let recallStale = 0;
   const s = Math.min(r.softmaxSetSize, n);

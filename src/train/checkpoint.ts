@@ -230,8 +230,8 @@ export async function saveCheckpoint(dir: string, p: Parts): Promise<void> {
   const values = await readVariables([...encVars, ...corrVars]);
   encVars.forEach((v, i) => named.push({ name: `encoder/${i}`, shape: v.shape, data: values[i] }));
   corrVars.forEach((v, i) => named.push({ name: `corrector/${i}`, shape: v.shape, data: values[encVars.length + i] }));
-  const encAdam = p.encOpt.getState();
-  const corr = p.corrOpt?.getState();
+  const encAdam = await p.encOpt.getState();
+  const corr = await p.corrOpt?.getState();
   for (const [label, a] of [['encOpt', encAdam], ['corrOpt', corr?.optimizer]] as const) {
     if (!a) continue;
     a.m.forEach((x, i) => named.push({ name: `${label}/m/${i}`, shape: x.shape, data: x.values }));

@@ -47,18 +47,18 @@ export async function resolveEncoderSpec(spec: string, opts: EncoderSpecOptions 
     if (!opts.dataset) throw new InputError(`--encoder ${ZERO_SHOT_ENCODER} is built from a dataset's passages and queries: give --dataset <folder> (or name another --encoder: random, glove, a saved encoder folder)`);
     const { encoder, truncation } = await zeroShotEncoder(opts.dataset, { encoder: opts.encoder, seed: opts.seed, signal: opts.signal, progress: opts.progress });
     const note = truncationNote(truncation, 'passages');
-    return { encoder, name: `--encoder ${ZERO_SHOT_ENCODER}`, targetFingerprint: encoder.fingerprint(), ...(note ? { note } : {}) };
+    return { encoder, name: `--encoder ${ZERO_SHOT_ENCODER}`, targetFingerprint: await encoder.fingerprint(), ...(note ? { note } : {}) };
   }
   const targetDir = path.join(spec, 'target-encoder');
   if (fs.existsSync(targetDir) && fs.statSync(targetDir).isDirectory()) {
     // a run folder: queries go through its query encoder, the cache pairs with its target encoder
     const queryDir = path.join(spec, 'query-encoder');
     const target = await loadEncoder(targetDir);
-    if (!fs.existsSync(queryDir)) return { encoder: target, name: `--encoder ${spec}`, targetFingerprint: target.fingerprint() };
-    const targetFingerprint = target.fingerprint();
+    if (!fs.existsSync(queryDir)) return { encoder: target, name: `--encoder ${spec}`, targetFingerprint: await target.fingerprint() };
+    const targetFingerprint = await target.fingerprint();
     target.dispose();
     return { encoder: await loadEncoder(queryDir), name: `--encoder ${spec}`, targetFingerprint };
   }
   const encoder = await cacheEncoder(spec, { dim: opts.dim, seed: opts.seed });
-  return { encoder, name: `--encoder ${spec}`, targetFingerprint: encoder.fingerprint() };
+  return { encoder, name: `--encoder ${spec}`, targetFingerprint: await encoder.fingerprint() };
 }

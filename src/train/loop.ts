@@ -322,7 +322,7 @@ async function finishRun(run: Run, stopped: boolean): Promise<TrainResult> {
     ...(extra.length && !stopped ? { evaluation: scores.slice(testSplit ? 2 : 1) } : {}),
   };
   if (!stopped) {
-    if (run.corrector) run.corrector.save(path.join(opts.runDir, 'corrector'));
+    if (run.corrector) await run.corrector.save(path.join(opts.runDir, 'corrector'));
     // the trained encoders, loadable by `loadEncoder` / `build-cache --encoder <dir>` (e.g. to build a
     // fresh cache and hold the corrector against it with `freshcache bound`)
     await enc.target.save(path.join(opts.runDir, 'target-encoder'));

@@ -63,8 +63,8 @@ test('build-cache (zero-shot by default), dense and BM25 search, evaluate: a tab
   // the cache's encoder is the encoder training starts from: same fingerprint, and train --cache takes it
   const td = await loadTrainData(data, ['train', 'dev', 'test']);
   const pair = await encoderFactory(resolveConfig({}).encoder, td, 1)();
-  assert.equal(readManifest(cache).encoder.fingerprint, pair.target.fingerprint());
-  const expected = { name: "the run's initial target encoder", targetFingerprint: pair.target.fingerprint(), dim: pair.target.dim };
+  assert.equal(readManifest(cache).encoder.fingerprint, await pair.target.fingerprint());
+  const expected = { name: "the run's initial target encoder", targetFingerprint: await pair.target.fingerprint(), dim: pair.target.dim };
   assert.equal((await readInitialCache(cache, td.corpusIds, expected)).length, 24 * 100);
   await assert.rejects(readInitialCache(cache, td.corpusIds, { ...expected, targetFingerprint: 'f'.repeat(64) }), /built by encoder zero-shot \(glove-bag\) [0-9a-f]{12}, but the run's initial target encoder pairs with a cache built by ffffffffffff/);
   pair.query.dispose();

@@ -53,7 +53,7 @@ describe('fitting a corrector from two caches', () => {
     const saved = JSON.parse(fs.readFileSync(path.join(out, 'fit-report.json'), 'utf8'));
     assert.equal(saved.bestEpoch, report.bestEpoch);
     const h = loadCorrector(out);
-    assert.deepEqual(h.getWeights(), report.corrector.getWeights());
+    assert.deepEqual(await h.getWeights(), await report.corrector.getWeights());
     h.dispose();
     report.corrector.dispose();
   });

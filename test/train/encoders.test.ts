@@ -35,7 +35,7 @@ test('encoderFactory: a BERT checkpoint gives two encoders from the same weights
   assert.equal(pair.query.kind, 'bert');
   assert.notEqual(pair.query, pair.target);
   assert.equal(pair.query.dim, 32);
-  assert.equal(pair.query.fingerprint(), pair.target.fingerprint());
+  assert.equal(await pair.query.fingerprint(), await pair.target.fingerprint());
   assert.equal(pair.query.normalized, true); // the config's normalize: true
   pair.query.dispose();
   pair.target.dispose();
@@ -57,7 +57,7 @@ test('the training loop runs a few steps with a transformer encoder pair and mov
   });
   const makeEncoders = encoderFactory(cfg.encoder, data, cfg.seed);
   const before = await makeEncoders();
-  const fp0 = before.target.fingerprint();
+  const fp0 = await before.target.fingerprint();
   before.query.dispose();
   before.target.dispose();
   const losses: number[] = [];
@@ -72,8 +72,8 @@ test('the training loop runs a few steps with a transformer encoder pair and mov
   assert.equal(cfgSaved.encoder.checkpoint, ckpt);
   // the final checkpoint holds trained transformer weights: restored, they differ from the checkpoint's
   const { encoders: trained } = await loadTrainedEncoders(path.join(root, 'run'), makeEncoders, { steps: r.steps });
-  assert.notEqual(trained.target.fingerprint(), fp0);
-  assert.notEqual(trained.query.fingerprint(), fp0);
+  assert.notEqual(await trained.target.fingerprint(), fp0);
+  assert.notEqual(await trained.query.fingerprint(), fp0);
   trained.query.dispose();
   trained.target.dispose();
   fs.rmSync(root, { recursive: true, force: true });

@@ -68,7 +68,7 @@ export const trainCommand = defineCommand({
       const note = truncationNote(countTruncated(initial.target, data.corpusTexts), 'passages');
       if (note) ctx.log(`note: ${note}`);
       if (o.cache) {
-        const expected = { name: "the run's initial target encoder", targetFingerprint: initial.target.fingerprint(), dim: initial.target.dim };
+        const expected = { name: "the run's initial target encoder", targetFingerprint: await initial.target.fingerprint(), dim: initial.target.dim };
         initialCache = await readInitialCache(o.cache, data.corpusIds, expected, o.allowEncoderMismatch);
       }
     } finally {
