@@ -15,7 +15,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'report-results-'));
 function row(label: string, devMrr10: number, reembed: number, totalTargetEncodes: number): ExperimentSummaryRow {
   return {
     label, strategy: label, seeds: 1, devMrr10, devMrr10Sd: 0, devSuccess1: 0.25, devSuccess10: 0.5, devSuccess100: 0.75, testMrr10: NaN, testSuccess1: NaN, testSuccess10: NaN, testSuccess100: NaN,
-    reembed, reembedCorpusPasses: reembed / 100, totalTargetEncodes, totalTargetEncodesCorpusPasses: totalTargetEncodes / 100, correctorGflops: 0, wallSeconds: 1,
+    reembed, reembedCorpusPasses: reembed / 100, totalTargetEncodes, totalTargetEncodesCorpusPasses: totalTargetEncodes / 100, correctorGflops: 0, wallSeconds: 1, lexical: false,
   };
 }
 
