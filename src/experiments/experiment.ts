@@ -1,7 +1,8 @@
 /**
  * An experiment: strategies (and sweep points) × seeds trained under the same loop, data and step
  * budget, then one table of accuracy against re-embedding cost. The default experiment behind
- * `npm start` runs every negative strategy on the offline WordNet task. Each run lives in
+ * `npm start` runs every negative strategy on the offline WordNet task, beside the rows that train
+ * nothing (baselines.ts: BM25, lexical; zero-shot, the initial encoders). Each run lives in
  * runs/<experiment>/<label>-s<seed>/ (run-folder.ts) and is resumed, extended, or (when finished
  * with the same settings) reused on the next call, so a killed experiment continues.
  */
