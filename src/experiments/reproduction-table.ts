@@ -33,7 +33,7 @@ export interface ReproductionRow {
   sd?: Record<string, number>;
   /** Corpus re-encodes beyond the initial cache, in corpus passes (our dense rows). */
   reembedCorpusPasses?: number;
-  /** Seconds per run (mean over seeds): training and its final evaluation; BM25: indexing and search (our rows). */
+  /** Seconds of training per run (mean over seeds; TrainResult.wallSeconds); BM25: indexing and searching (our rows). */
   wallSeconds?: number;
   sources?: string[];
   notes?: string[];
@@ -115,7 +115,7 @@ function columnLabel(c: ReproductionColumn, kind: DatasetKind): string {
 export function formatReproductionTable(t: ReproductionTable): string {
   const head = ['system', 'seeds', ...t.columns.map((c) => columnLabel(c, t.kind)), 're-embed (corpus passes)', 'wall s'];
   const lines = [
-    `Reproduction on ${t.kind === 'generic' ? t.dataset : t.kind} (${t.dataset}), encoder ${t.encoder}. Our numbers in percent (mean over seeds); rows marked (quoted) are published numbers, not measured here.`,
+    `Reproduction on ${t.kind === 'generic' ? t.dataset : `${t.kind} (${t.dataset})`}, encoder ${t.encoder}. Our numbers in percent (mean over seeds); rows marked (quoted) are published numbers, not measured here.`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
@@ -141,7 +141,7 @@ export function formatReproductionTable(t: ReproductionTable): string {
   if (t.columns.some((c) => c.metric.startsWith('recall@'))) notes.push('recall@k: the share of a query\'s relevant passages in the top k (trec_eval recall_k).');
   if (t.columns.some((c) => c.metric.startsWith('ndcg'))) notes.push('nDCG@k: graded, the qrels score as the gain (trec_eval ndcg_cut_k).');
   notes.push(...Object.entries(BASELINE_NOTES).filter(([label]) => t.rows.some((r) => !r.quoted && r.label === label)).map(([, n]) => n));
-  notes.push('wall s: seconds per run, training and its final evaluation (mean over seeds).');
+  notes.push('wall s: seconds of training per run (mean over seeds; the final evaluation not included); BM25: indexing and searching every evaluated query.');
   return [...lines, '', ...notes].join('\n');
 }
 
