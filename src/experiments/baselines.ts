@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../util/hash';
 import type { ProgressFn } from '../util/progress';
-import { Bm25Index, PYSERINI_BM25 } from '../search/bm25';
+import { PYSERINI_BM25 } from '../search/bm25';
+import { corpusBm25Index } from '../train/bm25-table';
 import type { TrainConfig, TrainConfigInput } from '../train/config';
 import type { TrainData } from '../train/data';
 import type { RetrievalMetrics } from '../train/log';
@@ -84,8 +85,7 @@ export async function bm25Row(o: {
   const started = Date.now();
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  // the text the target encoder reads, `title: text`, analyses to the same terms as Pyserini's `title text`
-  const index = await Bm25Index.build(o.data.corpusTexts.map((text, i) => ({ id: o.data.corpusIds[i], text })), { signal: o.signal, progress: o.progress });
+  const index = await corpusBm25Index(o.data, { signal: o.signal, progress: o.progress });
   const scores = await scoreBm25({
     data: o.data, index, splits: final.splits, corpusFile: o.evaluation?.corpusFile, tag: 'bm25', progress: o.progress, stage: `score ${BM25_LABEL}`, signal: o.signal,
   });

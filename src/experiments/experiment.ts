@@ -25,9 +25,12 @@ import { initialCacheFolder, runFolderPath, runFolderState } from './run-folder'
 import { initialCorpusEmbeddings } from './corpus-cache';
 import { ZERO_SHOT_RUN, bm25Row, type LexicalRow } from './baselines';
 
-/** The strategies `npm start` compares; refresh:R refreshes about 3 times over the run. */
+/**
+ * The strategies `npm start` and `reproduce` compare, in table order (a strategy added here is a row
+ * of both tables); refresh:R refreshes about 3 times over the run.
+ */
 export function defaultStrategies(steps: number): string[] {
-  return ['in-batch', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
+  return ['in-batch', 'bm25', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
 }
 
 /** A run of an experiment beyond its plain strategies: a label, the strategy, and config overrides. */

@@ -10,7 +10,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { sampleSd, mean } from '../util/stats';
 import { quotedRows } from '../eval/reference-numbers';
 import type { SplitScore } from '../train/score';
-import { BASELINE_NOTES, type ExperimentSummaryRow } from '../report/experiment-table';
+import { rowNotes, type ExperimentSummaryRow } from '../report/experiment-table';
 import type { DatasetKind, ReproductionProfile } from './datasets';
 
 /** A column of the reproduction table: one metric on one split. */
@@ -140,7 +140,7 @@ export function formatReproductionTable(t: ReproductionTable): string {
   else if (t.columns.some((c) => c.metric.startsWith('success@'))) notes.push('success@k: the share of queries with a relevant passage in the top k (trec_eval success_k).');
   if (t.columns.some((c) => c.metric.startsWith('recall@'))) notes.push('recall@k: the share of a query\'s relevant passages in the top k (trec_eval recall_k).');
   if (t.columns.some((c) => c.metric.startsWith('ndcg'))) notes.push('nDCG@k: graded, the qrels score as the gain (trec_eval ndcg_cut_k).');
-  notes.push(...Object.entries(BASELINE_NOTES).filter(([label]) => t.rows.some((r) => !r.quoted && r.label === label)).map(([, n]) => n));
+  notes.push(...rowNotes(t.rows.filter((r) => !r.quoted).map((r) => r.label)));
   notes.push('wall s: seconds of training per run (mean over seeds; the final evaluation not included); BM25: indexing and searching every evaluated query.');
   return [...lines, '', ...notes].join('\n');
 }

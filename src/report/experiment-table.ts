@@ -68,15 +68,21 @@ const COLUMNS: readonly Column[] = [
 /** What the success@k columns mean, printed under the Markdown table. */
 export const SUCCESS_AT_K_NOTE = 'success@k: the share of queries with a relevant passage in the top k (trec_eval success_k). Cost columns: target-encoder forward passes (in corpus passes).';
 
-/** What the rows that train nothing are, printed under a table that has them (labels of experiments/baselines.ts). */
-export const BASELINE_NOTES: Record<string, string> = {
-  BM25: 'BM25: lexical retrieval (Lucene BM25, k1 0.9, b 0.4, EnglishAnalyzer terms), not a dense strategy: it has no encoder, so no target encodes ("-"); its wall s is indexing and searching.',
-  'zero-shot': 'zero-shot: the initial encoders, not trained (0 steps); its one corpus pass is the cache it searches, as every cache strategy pays for its initial cache.',
-};
+/** What rows a reader could mistake are (the rows of experiments/baselines.ts, and the bm25 strategy beside BM25), by label. */
+const ROW_NOTES: readonly { applies: (label: string) => boolean; note: string }[] = [
+  { applies: (l) => l === 'BM25', note: 'BM25: lexical retrieval (Lucene BM25, k1 0.9, b 0.4, EnglishAnalyzer terms), not a dense strategy: it has no encoder, so no target encodes ("-"); its wall s is indexing and searching.' },
+  { applies: (l) => l === 'zero-shot', note: 'zero-shot: the initial encoders, not trained (0 steps); its one corpus pass is the cache it searches, as every cache strategy pays for its initial cache.' },
+  { applies: (l) => /^bm25(:\d+)?$/.test(l), note: 'bm25: a dense strategy, trained on static BM25 hard negatives (DPR\'s), mined once before training: no cache, so no re-embedding.' },
+];
 
-/** The notes under a table: the success@k note, then one per baseline row it has. */
+/** The notes on the rows labelled `labels` that need one (see ROW_NOTES), in ROW_NOTES' order. */
+export function rowNotes(labels: readonly string[]): string[] {
+  return ROW_NOTES.filter((n) => labels.some(n.applies)).map((n) => n.note);
+}
+
+/** The notes under a table: the success@k note, then the notes on its rows. */
 export function tableNotes(labels: readonly string[]): string[] {
-  return [SUCCESS_AT_K_NOTE, ...Object.entries(BASELINE_NOTES).filter(([label]) => labels.includes(label)).map(([, note]) => note)];
+  return [SUCCESS_AT_K_NOTE, ...rowNotes(labels)];
 }
 
 /** The table as Markdown (what `npm start` prints and the README quotes), with its notes under it. */

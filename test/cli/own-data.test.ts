@@ -2,9 +2,9 @@
  * A researcher's own dataset end to end (issue 16), through the CLI: data check, build-cache with
  * the zero-shot encoder, dense and BM25 search, evaluate with graded relevance; the encoder checks
  * between cache and query encoder; a build-cache cache accepted as a run's initial cache; train with
- * the corrector from that cache; reproduce: one table of BM25, zero-shot and every strategy with
- * nDCG@10 (graded), MRR@10, recall and success@k, whose BM25 and zero-shot rows are the numbers of
- * `search --bm25` and `search --cache` scored by `evaluate`.
+ * the corrector from that cache and with BM25 hard negatives; reproduce: one table of BM25,
+ * zero-shot and every strategy with nDCG@10 (graded), MRR@10, recall and success@k, whose BM25 and
+ * zero-shot rows are the numbers of `search --bm25` and `search --cache` scored by `evaluate`.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,6 +116,12 @@ test('train --cache with the corrector, then reproduce: BM25, zero-shot and ever
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /^corrector: dev MRR@10 [\d.]+ success@1 [\d.]+ .*; test MRR@10 [\d.]+/);
   assert.match(t.out, /run folder: .*my-run: .*corrector\/.*result\.json.*test\.trec/);
+  // and with BM25 hard negatives: mined once into the run folder, no re-embedding
+  const b = await runCli('train', '--dataset', data, '--strategy', 'bm25', '--name', 'my-bm25', '--runs-dir', runs, ...tiny, '--quiet');
+  assert.equal(b.code, 0, b.err);
+  assert.match(b.out, /^bm25: dev MRR@10 [\d.]+ .*; test MRR@10 [\d.]+/);
+  assert.match(b.out, /^re-embedding cost: 0 target encodes \(0\.00 corpus passes\)/m);
+  assert.match(b.out, /run folder: .*my-bm25: .*bm25-negatives\.json/);
 
   const r = await runCli('reproduce', '--dataset', data, '--runs-dir', runs, '--results-dir', path.join(root, 'results'), '--name', 'own', ...tiny, '--quiet');
   assert.equal(r.code, 0, r.err);
@@ -124,13 +130,14 @@ test('train --cache with the corrector, then reproduce: BM25, zero-shot and ever
   const metrics = ['MRR@10', 'nDCG@10', 'recall@100', 'success@1', 'success@10', 'success@100'];
   assert.deepEqual(table[0], ['system', 'seeds', ...['dev', 'test'].flatMap((split) => metrics.map((m) => `${split} ${m}`)), 're-embed (corpus passes)', 'wall s']);
   const rows = table.slice(2);
-  assert.deepEqual(rows.map((x) => x[0]), ['BM25', 'zero-shot', 'in-batch', 'stale', 'refresh:1', 'refresh-on-use', 'corrector', 'oracle']);
+  assert.deepEqual(rows.map((x) => x[0]), ['BM25', 'zero-shot', 'in-batch', 'bm25', 'stale', 'refresh:1', 'refresh-on-use', 'corrector', 'oracle']);
   const cost = (label: string) => rows.find((x) => x[0] === label)!.slice(-2, -1)[0];
-  assert.deepEqual([cost('BM25'), cost('zero-shot'), cost('corrector'), cost('refresh:1'), cost('oracle')], ['-', '0.00', '0.00', '3.00', '4.00']); // refresh:1 refreshes after steps 1-3, the oracle encodes every step
+  assert.deepEqual([cost('BM25'), cost('zero-shot'), cost('bm25'), cost('corrector'), cost('refresh:1'), cost('oracle')], ['-', '0.00', '0.00', '0.00', '3.00', '4.00']); // refresh:1 refreshes after steps 1-3, the oracle encodes every step
   assert.equal(rows[0][1], '-'); // BM25 has no seeds
   for (const x of rows) for (const v of x.slice(2, -2)) assert.match(v, /^\d+\.\d\d$/, `${x[0]}: ${v}`);
   assert.match(r.out, /BM25: lexical retrieval .* not a dense strategy/);
   assert.match(r.out, /zero-shot: the initial encoders, not trained/);
+  assert.match(r.out, /bm25: a dense strategy, trained on static BM25 hard negatives/);
   assert.match(r.out, /nDCG@k: graded/);
 
   // the table's BM25 and zero-shot rows are what `search --bm25` / `search --cache` and `evaluate` give, with the graded qrels
@@ -157,7 +164,7 @@ test('train --cache with the corrector, then reproduce: BM25, zero-shot and ever
   // --metrics: other columns from the same runs (reused, scored again), a bad name refused in one line before any work
   const again = await runCli('reproduce', '--dataset', data, '--runs-dir', runs, '--results-dir', path.join(root, 'results'), '--name', 'own', '--metrics', 'ndcg@10,R@1000', ...tiny, '--quiet');
   assert.equal(again.code, 0, again.err);
-  assert.match(again.out, /reused 7 finished runs and 0 evaluations/);
+  assert.match(again.out, /reused 8 finished runs and 0 evaluations/);
   assert.match(again.out, /^\| system \| seeds \| dev nDCG@10 \| dev recall@1000 \| test nDCG@10 \| test recall@1000 \| re-embed \(corpus passes\) \| wall s \|$/m);
   const bad = await runCli('reproduce', '--dataset', data, '--metrics', 'ndcg@10,top5', '--quiet');
   assert.equal(bad.code, 2);

@@ -16,7 +16,7 @@ export const reproduceCommand = defineCommand({
     dataset: { type: 'string', help: 'wordnet (offline task), nq (data/nq), msmarco (data/msmarco), or a dataset folder', placeholder: 'nq|msmarco|wordnet|dir', required: true },
     dataDir: { type: 'string', help: 'folder holding wordnet/, nq/, msmarco/', default: 'data', placeholder: 'dir' },
     kind: { type: 'string', help: 'metrics of a dataset folder', defaultText: "detected from its dataset.json", choices: ['wordnet', 'nq', 'msmarco', 'generic'] },
-    strategies: { type: 'list', of: 'string', help: 'strategies to compare', defaultText: 'in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector; + oracle on wordnet' },
+    strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector; + oracle except on nq and msmarco' },
     metrics: { ...METRICS_OPTION, defaultText: 'mrr@10,ndcg@10,recall@100,success@1,10,100 (NQ: + top-k answer accuracy; MS MARCO: MRR@10, nDCG@10, recall@1000)' },
     seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], ...SEED_RANGE },
     quick: { type: 'boolean', help: 'a short pass (40 steps, smaller probes; flags given win)', default: false },

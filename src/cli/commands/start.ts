@@ -18,7 +18,7 @@ export const startCommand = defineCommand({
   name: 'start',
   summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost beside BM25 and the untrained (zero-shot) encoders',
   flags: {
-    strategies: { type: 'list', of: 'string', help: 'strategies to compare', defaultText: 'in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
+    strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
     sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates)', default: 'none', choices: ['none', 'cost', 'drift', 'all'] },
     seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], ...SEED_RANGE },
     quick: { type: 'boolean', help: 'a short pass (about 2 minutes): 40 steps, smaller probes, no test split (flags given win)', default: false },
