@@ -3,20 +3,23 @@
  * task (built on first use), NQ and MS MARCO converted by `freshcache data convert`, or any folder
  * in the canonical layout, detected from its dataset.json.
  *
- * Metrics per dataset: WordNet: MRR@10 and success@1/10/100 (a relevant passage in the top k) on
- * dev and test. NQ: DPR top-k answer accuracy acc@1/5/10/20/100 on dev (plus qrels success@20 and
- * @100) and on test, whose questions have answers but no qrels (DPR's release); the answers are
- * matched in the passages of the dataset's corpus file. MS MARCO: MRR@10 by the official script's
- * convention (`mrr_msmarco@10`) and R@1000 (recall) on dev.small.
+ * Metrics per dataset (every qrels split also gets nDCG@10, the qrels grades as gains): WordNet and
+ * any other folder: MRR@10, nDCG@10, recall@100 and success@1/10/100 (a relevant passage in the top
+ * k) on dev and test. NQ: DPR top-k answer accuracy acc@1/5/10/20/100 on dev (plus qrels MRR@10,
+ * nDCG@10, recall@100 and gold success@20 and @100) and on test, whose questions have answers but no
+ * qrels (DPR's release); the answers are matched in the passages of the dataset's corpus file. MS
+ * MARCO: MRR@10 by the official script's convention (`mrr_msmarco@10`), nDCG@10 and recall@1000 on
+ * dev.small. `--metrics` replaces them (reproductionProfile).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
-import { ensureDefaultTask } from '../data/wordnet';
+import { ensureDefaultTask, formatTaskStats, taskStats } from '../data/wordnet';
+import { checkDataset, formatDatasetCheck } from '../data/check';
 import { readManifest, resolveDatasetPaths, type DatasetManifest } from '../data/dataset';
+import { parseMetrics } from '../eval/metrics';
 import type { TrainConfigInput } from '../train/config';
-import { TABLE_METRICS } from '../train/score';
 import { defaultStrategies } from './experiment';
 
 /** What kind of dataset a folder holds; decides splits and metrics. */
@@ -43,10 +46,12 @@ export interface ReproductionProfile {
   depth: number;
 }
 
-/** The WordNet task's and a generic dataset's metrics: the experiment table's. */
-export const RETRIEVAL_METRICS: readonly string[] = TABLE_METRICS;
+/** The WordNet task's and a generic dataset's metrics: the experiment table's, with nDCG@10 and recall@100. */
+export const RETRIEVAL_METRICS: readonly string[] = ['mrr@10', 'ndcg@10', 'recall@100', 'success@1', 'success@10', 'success@100'];
 export const NQ_ANSWER_METRICS = ['acc@1', 'acc@5', 'acc@10', 'acc@20', 'acc@100'];
-export const MSMARCO_METRICS = ['mrr_msmarco@10', 'recall@1000'];
+/** NQ dev's qrels metrics (the biencoder gold passages). */
+export const NQ_QRELS_METRICS = ['mrr@10', 'ndcg@10', 'recall@100', 'success@20', 'success@100'];
+export const MSMARCO_METRICS = ['mrr_msmarco@10', 'ndcg@10', 'recall@1000'];
 
 /** Training settings of `--quick` (a few minutes on 2 CPU cores with GloVe on the WordNet task). */
 export const QUICK_SETTINGS: TrainConfigInput = { steps: 40, evalQueries: 500, probeRows: 1000, probeQueries: 100, logEvery: 10 };
@@ -80,8 +85,29 @@ function answerOnlySplits(m: DatasetManifest | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** The splits and metrics used for a dataset folder of the given kind (see the module comment). */
-export function reproductionProfile(dir: string, kind: DatasetKind): ReproductionProfile {
+/**
+ * The splits and metrics used for a dataset folder of the given kind (see the module comment).
+ * `metrics` (src/eval names) replace each split's: answer accuracy (acc@k) on the splits with
+ * answers, the others on the splits with qrels; a split left with none is not scored; a metric no
+ * split can score is an InputError. Passages are retrieved to the largest cutoff asked for.
+ */
+export function reproductionProfile(dir: string, kind: DatasetKind, metrics?: readonly string[]): ReproductionProfile {
+  const profile = defaultProfile(dir, kind);
+  if (!metrics) return profile;
+  const specs = parseMetrics(metrics, '--metrics');
+  const evalSplits = profile.evalSplits
+    .map((s) => ({ ...s, metrics: specs.filter((m) => (m.needsAnswers ? s.answers : s.qrels)).map((m) => m.name) }))
+    .filter((s) => s.metrics.length > 0);
+  const unscored = specs.find((m) => !evalSplits.some((s) => s.metrics.includes(m.name)));
+  if (unscored) {
+    const has = profile.evalSplits.map((s) => `${s.split}: ${[s.qrels ? 'qrels' : '', s.answers ? 'answers' : ''].filter(Boolean).join(' and ')}`).join('; ');
+    throw new InputError(`--metrics: ${unscored.name} needs ${unscored.needsAnswers ? 'answers (answers.jsonl)' : 'qrels'}, which no evaluation split of ${dir} has (${has})`);
+  }
+  const cutoffs = specs.map((m) => m.k).filter(Number.isFinite);
+  return { ...profile, evalSplits, depth: Math.max(profile.depth, ...cutoffs) };
+}
+
+function defaultProfile(dir: string, kind: DatasetKind): ReproductionProfile {
   const paths = resolveDatasetPaths(dir);
   const m = paths.manifest ? readManifest(paths.manifest) : undefined;
   const has = (s: string) => paths.qrels[s] !== undefined;
@@ -90,7 +116,7 @@ export function reproductionProfile(dir: string, kind: DatasetKind): Reproductio
     return s;
   };
   if (kind === 'nq') {
-    const evalSplits: EvalSplitSpec[] = [{ split: need('dev', 'NQ is evaluated on dev'), qrels: true, answers: !!paths.answers, metrics: [...(paths.answers ? NQ_ANSWER_METRICS : []), 'success@20', 'success@100'] }];
+    const evalSplits: EvalSplitSpec[] = [{ split: need('dev', 'NQ is evaluated on dev'), qrels: true, answers: !!paths.answers, metrics: [...(paths.answers ? NQ_ANSWER_METRICS : []), ...NQ_QRELS_METRICS] }];
     if (paths.answers && (has('test') || answerOnlySplits(m).includes('test'))) {
       evalSplits.push({ split: 'test', qrels: has('test'), answers: true, metrics: [...NQ_ANSWER_METRICS] });
     }
@@ -143,4 +169,14 @@ export function reproductionStrategies(kind: DatasetKind, steps: number): string
 export function encoderConfigOf(encoder: string | undefined): TrainConfigInput {
   if (encoder === undefined || encoder === 'glove' || encoder === 'glove-bag') return {};
   return { encoder: { kind: 'bert', checkpoint: path.resolve(encoder) }, lr: BERT_DEFAULT_LR };
+}
+
+/**
+ * What `start` prints about its dataset: the WordNet task's statistics (lemmas, senses) for the
+ * WordNet task, and for any other folder the summary of `data check` (documents, queries and
+ * judgements per split, grades, empty texts; without token counts, which need the encoder).
+ */
+export async function datasetStatistics(dir: string, opts: { signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<string> {
+  if (detectDatasetKind(dir) === 'wordnet') return formatTaskStats(await taskStats(dir));
+  return formatDatasetCheck(await checkDataset(dir, opts)).join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * An experiment: strategies (and sweep points) × seeds trained under the same loop, data and step
  * budget, then one table of accuracy against re-embedding cost. The default experiment behind
- * `npm start` runs every negative strategy on the offline WordNet task. Each run lives in
+ * `npm start` runs every negative strategy on the offline WordNet task, beside the rows that train
+ * nothing (baselines.ts: BM25, lexical; zero-shot, the initial encoders). Each run lives in
  * runs/<experiment>/<label>-s<seed>/ (run-folder.ts) and is resumed, extended, or (when finished
  * with the same settings) reused on the next call, so a killed experiment continues.
  */
@@ -22,10 +23,14 @@ import { formatConfigDifferences } from '../train/run-config';
 import { formatExperimentTable, type ExperimentSummaryRow } from '../report/experiment-table';
 import { initialCacheFolder, runFolderPath, runFolderState } from './run-folder';
 import { initialCorpusEmbeddings } from './corpus-cache';
+import { ZERO_SHOT_RUN, bm25Row, type LexicalRow } from './baselines';
 
-/** The strategies `npm start` compares; refresh:R refreshes about 3 times over the run. */
+/**
+ * The strategies `npm start` and `reproduce` compare, in table order (a strategy added here is a row
+ * of both tables); refresh:R refreshes about 3 times over the run.
+ */
 export function defaultStrategies(steps: number): string[] {
-  return ['in-batch', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
+  return ['in-batch', 'bm25', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
 }
 
 /** A run of an experiment beyond its plain strategies: a label, the strategy, and config overrides. */
@@ -69,6 +74,8 @@ export interface ExperimentOptions {
   fresh?: boolean;
   /** Further splits and metrics every newly trained run scores in its final evaluation (TrainOptions.evaluation). */
   evaluation?: TrainOptions['evaluation'];
+  /** Also the rows that train nothing (baselines.ts): BM25 (lexical) and zero-shot (the initial encoders), first in the table. */
+  baselines?: boolean;
   progress?: ProgressFn;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -90,14 +97,17 @@ export interface ExperimentRow {
 }
 
 /** Runs (or resumes, extends, or reuses) every strategy × seed and writes the table under results/<name>/. */
-export async function runExperiment(o: ExperimentOptions): Promise<{ rows: ExperimentRow[]; summary: ExperimentSummaryRow[]; files: string[] }> {
+export async function runExperiment(o: ExperimentOptions): Promise<{ rows: ExperimentRow[]; bm25?: LexicalRow; summary: ExperimentSummaryRow[]; files: string[] }> {
   const runsRoot = o.runsDir ?? 'runs';
   const resultsDir = path.join(o.resultsDir ?? 'results', o.name);
   const log = o.log ?? (() => {});
   const splits = resolveConfig(o.base);
   const data = o.data ?? (await loadTrainData(o.dataset, [splits.trainSplit, splits.devSplit, ...(splits.testSplit ? [splits.testSplit] : [])], { signal: o.signal }));
+  const bm25 = o.baselines
+    ? await bm25Row({ runsRoot, experiment: o.name, dataset: o.dataset, cfg: splits, data, evaluation: o.evaluation, fresh: o.fresh, progress: o.progress, signal: o.signal, log })
+    : undefined;
   const runs: Variant[] = [];
-  for (const v of [...o.strategies.map((s) => ({ label: parseStrategy(s).label, strategy: s, config: {} as TrainConfigInput })), ...(o.variants ?? [])]) {
+  for (const v of [...(o.baselines ? [ZERO_SHOT_RUN] : []), ...o.strategies.map((s) => ({ label: parseStrategy(s).label, strategy: s, config: {} as TrainConfigInput })), ...(o.variants ?? [])]) {
     if (!runs.some((r) => r.label === v.label)) runs.push(v); // a sweep point equal to a table row runs once
   }
   const rows: ExperimentRow[] = [];
@@ -131,9 +141,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
       rows.push({ label: run.label, strategy: run.strategy, seed, dir: runDir, result, reused: false });
     }
   }
-  const summary = summarizeRuns(rows, data.corpusTexts.length);
-  const files = writeTables(resultsDir, summary, rows);
-  return { rows, summary, files };
+  const summary = [...(bm25 ? [summarizeLexical(bm25)] : []), ...summarizeRuns(rows, data.corpusTexts.length)];
+  const files = writeTables(resultsDir, summary, rows, bm25);
+  return { rows, bm25, summary, files };
 }
 
 /** One table row per label: the mean over its seeds (and the sd of dev MRR@10), costs in target passes and corpus passes. */
@@ -161,16 +171,31 @@ export function summarizeRuns(rows: readonly ExperimentRow[], corpusSize: number
       totalTargetEncodesCorpusPasses: m((r) => r.cost.totalTargetEncodes) / corpusSize,
       correctorGflops: m((r) => r.cost.correctorFlops) / 1e9,
       wallSeconds: m((r) => r.wallSeconds),
+      lexical: false,
     };
   });
 }
 
-function writeTables(dir: string, summary: ExperimentSummaryRow[], rows: ExperimentRow[]): string[] {
+/** The BM25 row: its metrics; no target encodes (no encoder), no seeds. */
+export function summarizeLexical(r: LexicalRow): ExperimentSummaryRow {
+  return {
+    label: r.label, strategy: r.label, seeds: 1,
+    devMrr10: r.dev.mrr10, devMrr10Sd: NaN, devSuccess1: r.dev.success1, devSuccess10: r.dev.success10, devSuccess100: r.dev.success100,
+    testMrr10: r.test?.mrr10 ?? NaN, testSuccess1: r.test?.success1 ?? NaN, testSuccess10: r.test?.success10 ?? NaN, testSuccess100: r.test?.success100 ?? NaN,
+    reembed: 0, reembedCorpusPasses: 0, totalTargetEncodes: 0, totalTargetEncodesCorpusPasses: 0, correctorGflops: 0,
+    wallSeconds: r.wallSeconds, lexical: true,
+  };
+}
+
+function writeTables(dir: string, summary: ExperimentSummaryRow[], rows: ExperimentRow[], bm25: LexicalRow | undefined): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'table.json');
   const csv = path.join(dir, 'table.csv');
   const md = path.join(dir, 'table.md');
-  writeJsonAtomic(json, { summary, runs: rows.map((r) => ({ label: r.label, seed: r.seed, dev: r.result.dev, test: r.result.test, cost: r.result.cost, wallSeconds: r.result.wallSeconds })) });
+  writeJsonAtomic(json, {
+    summary, runs: rows.map((r) => ({ label: r.label, seed: r.seed, dev: r.result.dev, test: r.result.test, cost: r.result.cost, wallSeconds: r.result.wallSeconds })),
+    ...(bm25 ? { lexical: [{ label: bm25.label, dev: bm25.dev, test: bm25.test, wallSeconds: bm25.wallSeconds }] } : {}),
+  });
   const keys = Object.keys(summary[0] ?? {}) as (keyof ExperimentSummaryRow)[];
   writeFileAtomic(csv, [keys.join(','), ...summary.map((r) => keys.map((k) => JSON.stringify(r[k])).join(','))].join('\n') + '\n');
   writeFileAtomic(md, formatExperimentTable(summary) + '\n');

@@ -103,5 +103,5 @@ export function withSplitSubset(data: TrainData, split: string, n: number): Trai
   const s = data.splits[split];
   if (!s) throw new InputError(`split subset: no split '${split}' (have ${Object.keys(data.splits).join(', ')})`);
   if (!Number.isInteger(n) || n < 1) throw new InputError(`split subset: n must be an integer ≥ 1, got ${n}`);
-  return { ...data, splits: { ...data.splits, [split]: { queryIds: s.queryIds.slice(0, n), queryTexts: s.queryTexts.slice(0, n), positives: s.positives.slice(0, n) } } };
+  return { ...data, splits: { ...data.splits, [split]: { queryIds: s.queryIds.slice(0, n), queryTexts: s.queryTexts.slice(0, n), positives: s.positives.slice(0, n), ...(s.grades ? { grades: s.grades.slice(0, n) } : {}) } } };
 }

@@ -2,11 +2,12 @@
  * `reproduce`: the paper's comparison on one dataset, end to end and resumable at every stage.
  *
  *   data       resolve the dataset folder and its profile (datasets.ts): splits and metrics.
- *   train      runExperiment: the initial cache is built once on disk and reused while the encoder
- *              fingerprint matches; every strategy × seed trains, resumes from its checkpoint, or is
- *              reused when finished with the same config. A run trained now scores the dataset's
- *              metrics in its final evaluation, with the one encoding of the corpus it makes for
- *              dev anyway.
+ *   train      runExperiment with its baselines: the BM25 row (scored once, reused while unchanged)
+ *              and the zero-shot row (the initial encoders, a 0-step run); the initial cache is
+ *              built once on disk and reused while the encoder fingerprint matches; every strategy ×
+ *              seed trains, resumes from its checkpoint, or is reused when finished with the same
+ *              config. A run trained now scores the dataset's metrics in its final evaluation, with
+ *              the one encoding of the corpus it makes for dev anyway.
  *   evaluate   per finished run: the scores of its final evaluation, or (for a run trained earlier)
  *              the trained encoders restored from the run's final checkpoint and scored once
  *              (train/score.ts: the corpus encoded once, every evaluation split searched exactly,
@@ -39,7 +40,7 @@ import {
   QUICK_SETTINGS, encoderConfigOf, reproductionProfile, reproductionStrategies, resolveReproductionDataset,
   type DatasetKind, type EvalSplitSpec, type ReproductionProfile,
 } from './datasets';
-import { formatReproductionTable, reproductionTable, writeReproductionTable, type ReproductionTable } from './reproduction-table';
+import { formatReproductionTable, reproductionTable, writeReproductionTable, type MeasuredSystem, type ReproductionTable } from './reproduction-table';
 
 export interface ReproduceOptions {
   /** 'wordnet' | 'nq' | 'msmarco' | a dataset folder. */
@@ -52,6 +53,8 @@ export interface ReproduceOptions {
   encoder?: string;
   /** Default: reproductionStrategies(kind, steps). */
   strategies?: string[];
+  /** src/eval metric names in place of the profile's (reproductionProfile). */
+  metrics?: readonly string[];
   seeds?: number[];
   steps?: number;
   /** QUICK_SETTINGS (overridden by `steps` and `base`). */
@@ -84,6 +87,8 @@ export interface ReproduceResult {
   files: string[];
   /** Stages not redone: finished runs and evaluations reused from disk. */
   reused: { runs: number; evaluations: number };
+  /** Seconds this call took. */
+  wallSeconds: number;
 }
 
 /** Version of what reproduce-eval.json holds; part of its key. */
@@ -120,6 +125,7 @@ export async function scoreTrainedRun(o: {
 
 /** Runs (or resumes) the reproduction on one dataset; see the module comment for the stages. */
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
+  const started = Date.now();
   const log = o.log ?? (() => {});
   const dataDir = o.dataDir ?? 'data';
   const runsRoot = o.runsDir ?? 'runs';
@@ -127,7 +133,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const resolved = await resolveReproductionDataset(o.dataset, dataDir, { progress: o.progress, signal: o.signal });
   const dir = resolved.dir;
   const kind = o.kind ?? resolved.kind;
-  const profile = reproductionProfile(dir, kind);
+  const profile = reproductionProfile(dir, kind, o.metrics);
   const datasetLabel = ['wordnet', 'nq', 'msmarco'].includes(o.dataset) ? o.dataset : path.basename(path.resolve(dir));
   const name = o.name ?? `reproduce-${datasetLabel.replace(/[^\w.-]+/g, '_')}${o.quick ? '-quick' : ''}`;
   const resultsDir = path.join(resultsRoot, name);
@@ -168,11 +174,14 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const strategies = o.strategies ?? reproductionStrategies(kind, steps);
   const seeds = o.seeds ?? [1];
   const exp = await runExperiment({
-    name, dataset: dir, strategies, seeds, base, runsDir: runsRoot, resultsDir: resultsRoot, fresh: o.fresh, data, glove,
+    name, dataset: dir, strategies, seeds, base, runsDir: runsRoot, resultsDir: resultsRoot, fresh: o.fresh, data, glove, baselines: true,
     evaluation: { splits, corpusFile }, progress: o.progress, signal: o.signal, log,
   });
   const reusedRuns = exp.rows.filter((r) => r.reused).length;
-  saveStages('train', { done: true, runs: exp.rows.map((r) => runFolderName(r.label, r.seed)), reused: reusedRuns, experimentTable: path.join(resultsDir, 'table.md') });
+  saveStages('train', {
+    done: true, runs: exp.rows.map((r) => runFolderName(r.label, r.seed)), reused: reusedRuns, experimentTable: path.join(resultsDir, 'table.md'),
+    ...(exp.bm25 ? { bm25: { dir: exp.bm25.dir, reused: exp.bm25.reused } } : {}),
+  });
 
   // ---- evaluate: every finished run with the dataset's metrics ----
   const evaluations: Record<string, Record<string, SplitScore>> = {};
@@ -203,9 +212,16 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
 
   // ---- table ----
   const encoderName = o.encoder === undefined || o.encoder === 'glove' || o.encoder === 'glove-bag' ? 'glove-bag' : `bert:${path.basename(path.resolve(o.encoder))}`;
-  const table = reproductionTable({ name, dataset: dir, kind, encoder: encoderName, profile, rows: exp.rows, evaluations, summary: exp.summary });
+  const systems: MeasuredSystem[] = [
+    ...(exp.bm25 ? [{ label: exp.bm25.label, runs: [Object.fromEntries((exp.bm25.evaluation ?? []).map((s) => [s.split, s]))] }] : []),
+    ...[...new Set(exp.rows.map((r) => r.label))].map((label) => ({ label, runs: exp.rows.filter((r) => r.label === label).map((r) => evaluations[runFolderName(r.label, r.seed)]) })),
+  ];
+  const table = reproductionTable({ name, dataset: dir, kind, encoder: encoderName, profile, systems, summary: exp.summary });
   const markdown = formatReproductionTable(table);
   const files = writeReproductionTable(resultsDir, table, markdown);
   saveStages('table', { done: true, files });
-  return { dir, kind, profile, table, markdown, summary: exp.summary, evaluations, files: [...exp.files, ...files, stagesFile], reused: { runs: reusedRuns, evaluations: reusedEvals } };
+  return {
+    dir, kind, profile, table, markdown, summary: exp.summary, evaluations, files: [...exp.files, ...files, stagesFile], reused: { runs: reusedRuns, evaluations: reusedEvals },
+    wallSeconds: (Date.now() - started) / 1000,
+  };
 }

@@ -8,7 +8,8 @@
  * checkpoint/ (weights, optimiser states, data order), result.json when finished, the trained
  * encoders (target-encoder/, query-encoder/) and corrector (corrector/), and the TREC run files of
  * its final evaluation. Beside the runs: initial-cache-s<seed>/ (the never-refreshed cache of a
- * seed, shared by its strategies).
+ * seed, shared by its strategies), and runs/<experiment>/<label>/ for a row that trains nothing and
+ * has no seed (the BM25 baseline: its result.json and run files).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,8 +28,10 @@ import { configDifferences, isStepExtension, type ConfigDifference } from '../tr
 
 /** `<label>-s<seed>` with every run of characters a folder name should not hold replaced by `_` (`refresh:100` → `refresh_100-s1`). */
 export function runFolderName(label: string, seed: number): string {
-  return `${label.replace(/[^\w.-]+/g, '_')}-s${seed}`;
+  return `${folderSafe(label)}-s${seed}`;
 }
+
+const folderSafe = (label: string) => label.replace(/[^\w.-]+/g, '_');
 
 /** runs/<experiment>/<label>-s<seed>. */
 export function runFolderPath(runsRoot: string, experiment: string, label: string, seed: number): string {
@@ -191,4 +194,34 @@ export function readRunEvaluation(runDir: string, file: string, key: string): St
 /** Stores an evaluation beside the run (atomically). */
 export function writeRunEvaluation(runDir: string, file: string, evaluation: StoredEvaluation): void {
   writeJsonAtomic(path.join(runDir, file), evaluation);
+}
+
+// ---- rows that train nothing (baselines) ------------------------------------------------------------
+
+/** runs/<experiment>/<label>/: the folder of a seed-free row that trains nothing (the BM25 baseline). */
+export function baselineFolder(runsRoot: string, experiment: string, label: string): string {
+  return path.join(runsRoot, experiment, folderSafe(label));
+}
+
+/** A baseline's result.json, valid while its key (what was scored, and how) is unchanged. */
+export interface StoredBaseline {
+  key: string;
+  label: string;
+  /** Scores of the splits it was scored on, in order. */
+  scores: SplitScore[];
+  wallSeconds: number;
+  [extra: string]: unknown;
+}
+
+/** The baseline's result.json in `dir` when its key equals `key`, else undefined. */
+export function readBaselineResult(dir: string, key: string): StoredBaseline | undefined {
+  const f = path.join(dir, 'result.json');
+  if (!fs.existsSync(f)) return undefined;
+  const prev = readJson<StoredBaseline>(f, 'a baseline result.json');
+  return prev.key === key ? prev : undefined;
+}
+
+/** Writes the baseline's result.json (atomically; the folder's last file, so a killed baseline is scored again). */
+export function writeBaselineResult(dir: string, result: StoredBaseline): void {
+  writeJsonAtomic(path.join(dir, 'result.json'), result);
 }

@@ -34,6 +34,8 @@ export interface ExperimentSummaryRow {
   totalTargetEncodesCorpusPasses: number;
   correctorGflops: number;
   wallSeconds: number;
+  /** A lexical row (BM25): no encoder, so no target encodes and no seeds; not a dense strategy. */
+  lexical: boolean;
 }
 
 /** The table's columns: header, the value notebooks show, the text the Markdown prints. */
@@ -45,30 +47,49 @@ interface Column {
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 const metric = (header: string, get: (r: ExperimentSummaryRow) => number): Column => ({ header, value: get, markdown: (r) => f3(get(r)) });
+/** A column a lexical row has no value in (seeds, encoder costs): '-' there, `text` for the others. */
+const dense = (text: (r: ExperimentSummaryRow) => string) => (r: ExperimentSummaryRow) => (r.lexical ? '-' : text(r));
 
 const COLUMNS: readonly Column[] = [
   { header: 'strategy', value: (r) => r.label, markdown: (r) => r.label },
-  { header: 'seeds', value: (r) => r.seeds, markdown: (r) => String(r.seeds) },
+  { header: 'seeds', value: (r) => r.seeds, markdown: dense((r) => String(r.seeds)) },
   { header: 'dev MRR@10', value: (r) => r.devMrr10, markdown: (r) => (r.seeds > 1 ? `${f3(r.devMrr10)} ± ${f3(r.devMrr10Sd)}` : f3(r.devMrr10)) },
   metric('dev success@1', (r) => r.devSuccess1),
   metric('dev success@10', (r) => r.devSuccess10),
   metric('dev success@100', (r) => r.devSuccess100),
   metric('test MRR@10', (r) => r.testMrr10),
   metric('test success@100', (r) => r.testSuccess100),
-  { header: 're-embed (corpus passes)', value: (r) => r.reembedCorpusPasses, markdown: (r) => `${Math.round(r.reembed)} (${r.reembedCorpusPasses.toFixed(2)})` },
-  { header: 'all target encodes (corpus passes)', value: (r) => r.totalTargetEncodesCorpusPasses, markdown: (r) => `${Math.round(r.totalTargetEncodes)} (${r.totalTargetEncodesCorpusPasses.toFixed(2)})` },
-  { header: 'corrector GFLOP', value: (r) => r.correctorGflops, markdown: (r) => r.correctorGflops.toFixed(1) },
+  { header: 're-embed (corpus passes)', value: (r) => r.reembedCorpusPasses, markdown: dense((r) => `${Math.round(r.reembed)} (${r.reembedCorpusPasses.toFixed(2)})`) },
+  { header: 'all target encodes (corpus passes)', value: (r) => r.totalTargetEncodesCorpusPasses, markdown: dense((r) => `${Math.round(r.totalTargetEncodes)} (${r.totalTargetEncodesCorpusPasses.toFixed(2)})`) },
+  { header: 'corrector GFLOP', value: (r) => r.correctorGflops, markdown: dense((r) => r.correctorGflops.toFixed(1)) },
   { header: 'wall s', value: (r) => r.wallSeconds, markdown: (r) => r.wallSeconds.toFixed(0) },
 ];
 
 /** What the success@k columns mean, printed under the Markdown table. */
 export const SUCCESS_AT_K_NOTE = 'success@k: the share of queries with a relevant passage in the top k (trec_eval success_k). Cost columns: target-encoder forward passes (in corpus passes).';
 
-/** The table as Markdown (what `npm start` prints and the README quotes), with the success@k note under it. */
+/** What rows a reader could mistake are (the rows of experiments/baselines.ts, and the bm25 strategy beside BM25), by label. */
+const ROW_NOTES: readonly { applies: (label: string) => boolean; note: string }[] = [
+  { applies: (l) => l === 'BM25', note: 'BM25: lexical retrieval (Lucene BM25, k1 0.9, b 0.4, EnglishAnalyzer terms), not a dense strategy: it has no encoder, so no target encodes ("-"); its wall s is indexing and searching.' },
+  { applies: (l) => l === 'zero-shot', note: 'zero-shot: the initial encoders, not trained (0 steps); its one corpus pass is the cache it searches, as every cache strategy pays for its initial cache.' },
+  { applies: (l) => /^bm25(:\d+)?$/.test(l), note: 'bm25: a dense strategy, trained on static BM25 hard negatives (DPR\'s), mined once before training: no cache, so no re-embedding.' },
+];
+
+/** The notes on the rows labelled `labels` that need one (see ROW_NOTES), in ROW_NOTES' order. */
+export function rowNotes(labels: readonly string[]): string[] {
+  return ROW_NOTES.filter((n) => labels.some(n.applies)).map((n) => n.note);
+}
+
+/** The notes under a table: the success@k note, then the notes on its rows. */
+export function tableNotes(labels: readonly string[]): string[] {
+  return [SUCCESS_AT_K_NOTE, ...rowNotes(labels)];
+}
+
+/** The table as Markdown (what `npm start` prints and the README quotes), with its notes under it. */
 export function formatExperimentTable(summary: readonly ExperimentSummaryRow[]): string {
   const lines = [`| ${COLUMNS.map((c) => c.header).join(' | ')} |`, `|${COLUMNS.map((_, i) => (i < 1 ? '---' : '---:')).join('|')}|`];
   for (const r of summary) lines.push(`| ${COLUMNS.map((c) => c.markdown(r)).join(' | ')} |`);
-  return [...lines, '', SUCCESS_AT_K_NOTE].join('\n');
+  return [...lines, '', ...tableNotes(summary.map((r) => r.label))].join('\n');
 }
 
 /** Summary rows as table rows under the Markdown table's headers (values as numbers), for showTable. */
@@ -85,9 +106,9 @@ export interface ExperimentTable {
   summary: ExperimentSummaryRow[];
 }
 
-/** A row of an older table.json, whose success@k columns were named `devRecall1` etc. */
+/** A row of an older table.json, whose success@k columns were named `devRecall1` etc. (and which had no lexical rows). */
 function migrateRow(r: Record<string, unknown>): ExperimentSummaryRow {
-  const out: Record<string, unknown> = { ...r };
+  const out: Record<string, unknown> = { lexical: false, ...r };
   for (const split of ['dev', 'test']) {
     for (const k of [1, 10, 100]) {
       const old = `${split}Recall${k}`;

@@ -35,13 +35,21 @@ export interface Bm25TableOptions {
   progress?: ProgressFn;
 }
 
+/**
+ * The BM25 index of a training view's corpus, row for row (what the bm25 strategy mines and the
+ * experiments' BM25 row searches): the text the target encoder reads, `title: text`, analyses to
+ * the same terms as Pyserini's `title text`.
+ */
+export function corpusBm25Index(data: TrainData, opts: { signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<Bm25Index> {
+  return Bm25Index.build(data.corpusTexts.map((text, i) => ({ id: data.corpusIds[i], text })), opts);
+}
+
 /** The run's mined negatives, one array of corpus rows (best first) per training query. */
 export async function bm25NegativeTable(opts: Bm25TableOptions): Promise<Int32Array[]> {
   const { data, train, depth } = opts;
   const file = path.join(opts.runDir, BM25_NEGATIVES_FILE);
   if (opts.reuse && fs.existsSync(file)) return readTable(file, opts);
-  // the text the target encoder reads, `title: text`, analyses to the same terms as Pyserini's `title text`
-  const index = await Bm25Index.build(data.corpusTexts.map((text, i) => ({ id: data.corpusIds[i], text })), { signal: opts.signal, progress: opts.progress });
+  const index = await corpusBm25Index(data, { signal: opts.signal, progress: opts.progress });
   const table = mineBm25Negatives({ index, queries: train.queryTexts, exclude: train.positives, perQuery: depth, signal: opts.signal, progress: opts.progress });
   saveBm25Negatives(file, index, train.queryIds, table, depth);
   return table;

@@ -12,6 +12,8 @@ export interface SplitData {
   queryTexts: string[];
   /** Relevant corpus rows of each query (grade > 0). */
   positives: Int32Array[];
+  /** The qrels grade of each relevant row, parallel to `positives` (nDCG's gains); absent: every grade is 1. */
+  grades?: Float64Array[];
 }
 
 export interface TrainData {
@@ -42,17 +44,20 @@ export async function loadTrainData(dir: string, splits: string[], opts: { progr
     const ds = await loadDataset(dir, { split, loadCorpus: first, knownCorpus: corpus, allQueries: first, ...opts });
     corpus ??= ds.corpus!;
     allQueryTexts ??= ds.queries.map((q) => q.text);
-    const s: SplitData = { queryIds: [], queryTexts: [], positives: [] };
+    const s: SplitData = { queryIds: [], queryTexts: [], positives: [], grades: [] };
     for (const q of ds.queries) {
       const rows: number[] = [];
+      const grades: number[] = [];
       for (const [docId, grade] of ds.qrels.get(q.id) ?? []) {
         if (grade <= 0) continue;
         rows.push(corpus.index.get(docId)!); // loadDataset checked every corpus id against the corpus
+        grades.push(grade);
       }
       if (rows.length === 0) continue; // no relevant passage: nothing to train or score on
       s.queryIds.push(q.id);
       s.queryTexts.push(q.text);
       s.positives.push(Int32Array.from(rows));
+      s.grades!.push(Float64Array.from(grades));
     }
     out[split] = s;
   }

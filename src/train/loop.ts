@@ -297,6 +297,29 @@ async function recordLog(run: Run, extra: Partial<LogRecord>): Promise<void> {
 }
 
 /**
+ * What a finished run's final evaluation scores, and how the scores make its result: dev and (when
+ * the data has it) test with the table metrics, run files `<split>.trec` in `runDir`, then
+ * `evaluation`'s further splits (their run files named relative to `runDir`). The experiments' BM25
+ * row is scored on the same splits.
+ */
+export function finalEvaluation(cfg: TrainConfig, data: TrainData, runDir: string, evaluation?: TrainOptions['evaluation']): {
+  splits: ScoredSplit[];
+  results: (scores: readonly SplitScore[]) => Pick<TrainResult, 'dev' | 'test' | 'evaluation'>;
+} {
+  const tableSplit = (split: string): ScoredSplit => ({ split, metrics: TABLE_METRICS, runFile: path.join(runDir, `${split}.trec`) });
+  const testSplit = cfg.testSplit && data.splits[cfg.testSplit] ? cfg.testSplit : null;
+  const extra = (evaluation?.splits ?? []).map((s) => (s.runFile ? { ...s, runFile: path.join(runDir, s.runFile) } : s));
+  return {
+    splits: [tableSplit(cfg.devSplit), ...(testSplit ? [tableSplit(testSplit)] : []), ...extra],
+    results: (scores) => ({
+      dev: retrievalMetrics(scores[0]),
+      test: testSplit ? retrievalMetrics(scores[1]) : undefined,
+      ...(extra.length ? { evaluation: scores.slice(testSplit ? 2 : 1) } : {}),
+    }),
+  };
+}
+
+/**
  * After the last step (or a stop): the checkpoint, and for a finished run the final evaluation on
  * dev (and test) and the trained encoders, corrector and result.json in the run folder.
  */
@@ -308,18 +331,14 @@ async function finishRun(run: Run, stopped: boolean): Promise<TrainResult> {
     if (opts.signal?.aborted) throw new AbortedError(`training ${run.name} (checkpoint saved at step ${state.step}; rerun to resume)`);
   }
   // the final evaluation: dev, test and any further splits, the corpus encoded once for all of them
-  const tableSplit = (split: string): ScoredSplit => ({ split, metrics: TABLE_METRICS, runFile: path.join(opts.runDir, `${split}.trec`) });
-  const testSplit = cfg.testSplit && data.splits[cfg.testSplit] ? cfg.testSplit : null;
-  const extra = (opts.evaluation?.splits ?? []).map((s) => (s.runFile ? { ...s, runFile: path.join(opts.runDir, s.runFile) } : s));
-  const splits = [tableSplit(cfg.devSplit), ...(testSplit ? [tableSplit(testSplit)] : []), ...extra];
+  const final = finalEvaluation(cfg, data, opts.runDir, opts.evaluation);
   const scores = stopped ? [] : await scoreEncoders({
-    data, encoders: enc, splits, encodeTargets: (t) => targetEncode(run, 'eval', t), corpusFile: opts.evaluation?.corpusFile, tag: strategy.label,
-    progress: opts.progress, stage: evalStage(run, [...new Set(splits.map((s) => s.split))]),
+    data, encoders: enc, splits: final.splits, encodeTargets: (t) => targetEncode(run, 'eval', t), corpusFile: opts.evaluation?.corpusFile, tag: strategy.label,
+    progress: opts.progress, stage: evalStage(run, [...new Set(final.splits.map((s) => s.split))]),
   });
   const result: TrainResult = {
-    config: cfg, strategy: strategy.label, steps: state.step, dev: stopped ? unmeasuredMetrics() : retrievalMetrics(scores[0]),
-    test: testSplit && !stopped ? retrievalMetrics(scores[1]) : undefined, cost: state.ledger.summary(), wallSeconds: state.elapsed, stopped,
-    ...(extra.length && !stopped ? { evaluation: scores.slice(testSplit ? 2 : 1) } : {}),
+    config: cfg, strategy: strategy.label, steps: state.step, ...(stopped ? { dev: unmeasuredMetrics() } : final.results(scores)),
+    cost: state.ledger.summary(), wallSeconds: state.elapsed, stopped,
   };
   if (!stopped) {
     if (run.corrector) await run.corrector.save(path.join(opts.runDir, 'corrector'));

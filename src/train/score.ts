@@ -3,12 +3,14 @@
  * once, whatever the number of splits; each split's queries are encoded by the query encoder and
  * searched exactly (top `depth` by inner product, search/exact.ts); each run is scored by src/eval
  * with the metrics it names. The training loop's evaluations, `reproduce`, the notebooks and the
- * CLI all score through `scoreEncoders`.
+ * CLI all score through `scoreEncoders`; the BM25 baseline of the tables is scored the same way
+ * (`scoreBm25`: the same queries, depth, qrels and metrics), so its row compares with theirs.
  *
  * Metric names are src/eval's (trec_eval's where it has one): `mrr@10`; `success@k`, a relevant
  * passage in the top k (trec_eval's success_k; our tables used to call it "R@k"; with one relevant
  * passage per query, as on the WordNet task, it equals recall@k); `recall@k`; MS MARCO's
- * `mrr_msmarco@10`; DPR top-k answer accuracy `acc@k` (answers matched in the corpus file's passages).
+ * `mrr_msmarco@10`; DPR top-k answer accuracy `acc@k` (answers matched in the corpus file's passages);
+ * `ndcg@k` with the qrels grades as gains (graded relevance respected).
  */
 import type { tf } from '../tensor';
 import { MemoryEmbeddings } from '../cache/memory';
@@ -20,7 +22,8 @@ import type { Answers, Qrels, Run, RunEntry } from '../eval/types';
 import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { Rng } from '../util/rng';
-import type { TrainData } from './data';
+import type { Bm25Index } from '../search/bm25';
+import type { SplitData, TrainData } from './data';
 import type { RetrievalMetrics } from './log';
 
 /** The metrics of the experiment tables and the training log (see RetrievalMetrics). */
@@ -77,20 +80,54 @@ export interface SplitScore {
 const CORPUS_BATCH = 4096;
 const QUERY_BATCH = 1024;
 
+/** A split to score with the rows of its queries that are scored. */
+interface PickedSplit {
+  spec: ScoredSplit;
+  split: SplitData;
+  rows: number[];
+}
+
+/** Each spec's split and the queries it scores (a seeded sample when `maxQueries` is set). */
+function pickSplits(data: TrainData, specs: readonly ScoredSplit[], seed: number | undefined, corpusFile: string | undefined): PickedSplit[] {
+  return specs.map((spec) => {
+    const split = data.splits[spec.split];
+    if (!split) throw new InputError(`scoring: split '${spec.split}' is not loaded (have ${Object.keys(data.splits).join(', ')})`);
+    if (spec.answers && !corpusFile) throw new InputError(`scoring split '${spec.split}': top-k answer accuracy needs the corpus file`);
+    let rows = Array.from({ length: split.queryIds.length }, (_, i) => i);
+    if (spec.maxQueries !== undefined && spec.maxQueries < rows.length) {
+      rows = new Rng(`${seed ?? 0}/eval/${spec.split}`).sampleWithoutReplacement(rows.length, spec.maxQueries).sort((a, b) => a - b);
+    }
+    return { spec, split, rows };
+  });
+}
+
+/**
+ * Scores one split's ranking (query id → passages, best first) with the spec's metrics: against the
+ * split's relevant passages with their qrels grades (nDCG's gains; trec_eval's relevance threshold
+ * 1 for the others), and against answers for `acc@k`. Writes the spec's run file when it names one.
+ */
+async function scoreRanking(p: PickedSplit, run: Run, data: TrainData, o: { corpusFile?: string; tag?: string; signal?: AbortSignal }): Promise<SplitScore> {
+  const { spec, split, rows } = p;
+  const useQrels = spec.qrels ?? true;
+  const qrels: Qrels = new Map();
+  if (useQrels) {
+    for (const qi of rows) qrels.set(split.queryIds[qi], new Map(Array.from(split.positives[qi], (row, j) => [data.corpusIds[row], split.grades?.[qi][j] ?? 1])));
+  }
+  if (spec.runFile) writeRun(spec.runFile, run, { tag: (o.tag ?? 'freshcache').replace(/[^\w.:+-]/g, '_') });
+  const answers = spec.answers ? new Map(rows.map((i) => split.queryIds[i]).filter((id) => spec.answers!.has(id)).map((id) => [id, spec.answers!.get(id)!])) : undefined;
+  const r = await evaluate({
+    run, metrics: spec.metrics, signal: o.signal,
+    ...(useQrels ? { qrels } : {}),
+    ...(answers ? { answers, corpus: o.corpusFile } : {}),
+  });
+  return { split: spec.split, queries: r.counts.queries, metrics: r.aggregate };
+}
+
 /** Scores `encoders` on every split (one result per split, in order), encoding the corpus once. */
 export async function scoreEncoders(o: ScoreOptions): Promise<SplitScore[]> {
   const { data } = o;
   const dim = o.encoders.target.dim;
-  const picked = o.splits.map((spec) => {
-    const split = data.splits[spec.split];
-    if (!split) throw new InputError(`scoring: split '${spec.split}' is not loaded (have ${Object.keys(data.splits).join(', ')})`);
-    if (spec.answers && !o.corpusFile) throw new InputError(`scoring split '${spec.split}': top-k answer accuracy needs the corpus file`);
-    let rows = Array.from({ length: split.queryIds.length }, (_, i) => i);
-    if (spec.maxQueries !== undefined && spec.maxQueries < rows.length) {
-      rows = new Rng(`${o.seed ?? 0}/eval/${spec.split}`).sampleWithoutReplacement(rows.length, spec.maxQueries).sort((a, b) => a - b);
-    }
-    return { spec, split, rows };
-  });
+  const picked = pickSplits(data, o.splits, o.seed, o.corpusFile);
   const encodeRows = o.corpusEmbeddings ? 0 : data.corpusTexts.length;
   const total = encodeRows + picked.reduce((a, p) => a + p.rows.length, 0);
   const report = (done: number) => o.progress?.({ stage: o.stage ?? 'score', done, total, unit: 'texts' });
@@ -99,12 +136,11 @@ export async function scoreEncoders(o: ScoreOptions): Promise<SplitScore[]> {
   const source = new MemoryEmbeddings(corpus, dim);
   let done = encodeRows;
   const out: SplitScore[] = [];
-  for (const { spec, split, rows } of picked) {
+  for (const p of picked) {
+    const { spec, split, rows } = p;
     throwIfAborted(o.signal, `scoring ${spec.split}`);
     const k = Math.min(spec.depth ?? 100, source.rows);
-    const useQrels = spec.qrels ?? true;
     const run: Run = new Map();
-    const qrels: Qrels = new Map();
     for (let s = 0; s < rows.length; s += QUERY_BATCH) {
       const part = rows.slice(s, s + QUERY_BATCH);
       const q = o.encoders.query.encode(part.map((i) => split.queryTexts[i]));
@@ -116,22 +152,55 @@ export async function scoreEncoders(o: ScoreOptions): Promise<SplitScore[]> {
           const row = res.indices[j * k + r];
           if (row >= 0) entries.push({ docId: data.corpusIds[row], score: res.scores[j * k + r] });
         }
-        const qid = split.queryIds[qi];
-        run.set(qid, entries);
-        if (useQrels) qrels.set(qid, new Map(Array.from(split.positives[qi]).map((p) => [data.corpusIds[p], 1])));
+        run.set(split.queryIds[qi], entries);
       });
       done += part.length;
       report(done);
     }
-    if (spec.runFile) writeRun(spec.runFile, run, { tag: (o.tag ?? 'freshcache').replace(/[^\w.:+-]/g, '_') });
-    const answers = spec.answers ? new Map(rows.map((i) => split.queryIds[i]).filter((id) => spec.answers!.has(id)).map((id) => [id, spec.answers!.get(id)!])) : undefined;
-    const r = await evaluate({
-      run, metrics: spec.metrics, signal: o.signal,
-      ...(useQrels ? { qrels } : {}),
-      ...(answers ? { answers, corpus: o.corpusFile } : {}),
-    });
-    out.push({ split: spec.split, queries: r.counts.queries, metrics: r.aggregate });
+    out.push(await scoreRanking(p, run, data, o));
   }
+  return out;
+}
+
+export interface ScoreBm25Options {
+  data: TrainData;
+  /** A BM25 index of `data`'s corpus, row for row. */
+  index: Bm25Index;
+  splits: readonly ScoredSplit[];
+  corpusFile?: string;
+  seed?: number;
+  tag?: string;
+  progress?: ProgressFn;
+  stage?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Scores BM25 on every split as scoreEncoders scores encoders (the same queries, depth, metrics,
+ * qrels grades and run files): the lexical baseline of the experiment tables.
+ */
+export async function scoreBm25(o: ScoreBm25Options): Promise<SplitScore[]> {
+  const { data, index } = o;
+  if (index.size !== data.corpusIds.length) throw new InputError(`scoring BM25: the index holds ${index.size} passages, the corpus ${data.corpusIds.length}`);
+  const picked = pickSplits(data, o.splits, o.seed, o.corpusFile);
+  const total = picked.reduce((a, p) => a + p.rows.length, 0);
+  let done = 0;
+  const out: SplitScore[] = [];
+  for (const p of picked) {
+    const k = Math.min(p.spec.depth ?? 100, index.size);
+    const run: Run = new Map();
+    for (const qi of p.rows) {
+      if (done % 1000 === 0) {
+        throwIfAborted(o.signal, `scoring BM25 on ${p.spec.split}`);
+        o.progress?.({ stage: o.stage ?? 'score bm25', done, total, unit: 'queries' });
+      }
+      const hits = index.search(p.split.queryTexts[qi], k);
+      run.set(p.split.queryIds[qi], Array.from(hits.rows, (row, j) => ({ docId: data.corpusIds[row], score: hits.scores[j] })));
+      done++;
+    }
+    out.push(await scoreRanking(p, run, data, o));
+  }
+  o.progress?.({ stage: o.stage ?? 'score bm25', done, total, unit: 'queries' });
   return out;
 }
 

@@ -61,7 +61,11 @@ export interface BooleanOption extends OptionBase {
 
 /** A comma-separated list on the command line, a JSON array in a config file. */
 export type ListOption = OptionBase & { type: 'list' } & (
-    | { of: 'string'; default?: readonly string[]; choices?: readonly string[] }
+    | {
+        of: 'string'; default?: readonly string[]; choices?: readonly string[];
+        /** Further validation of each given item; throws an InputError naming `where`. */
+        check?: (item: string, where: string) => void;
+      }
     | { of: 'int'; default?: readonly number[]; min: number; max?: number }
     | { of: 'number'; default?: readonly number[]; min: number; minExclusive?: boolean; max?: number; maxExclusive?: boolean }
   );
@@ -206,6 +210,7 @@ export function parseOptionValue(spec: LeafOption, raw: unknown, where: string, 
         return items.map((x) => {
           if (typeof x !== 'string' || x === '') throw new InputError(`${where}: expected a list of non-empty strings, got ${JSON.stringify(x)}`);
           if (spec.choices && !spec.choices.includes(x)) throw new InputError(`${where}: expected a list of ${spec.choices.join(', ')}, got '${x}'`);
+          spec.check?.(x, where);
           return x;
         });
       }

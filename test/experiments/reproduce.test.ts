@@ -12,7 +12,8 @@ import { convertMsmarco } from '../../src/data/convert/msmarco';
 import { subsampleDataset } from '../../src/data/subsample';
 import { loadDataset } from '../../src/data/beir';
 import { reproduce, type ReproduceOptions } from '../../src/experiments/reproduce';
-import { detectDatasetKind, reproductionProfile } from '../../src/experiments/datasets';
+import { detectDatasetKind, reproductionProfile, RETRIEVAL_METRICS } from '../../src/experiments/datasets';
+import { writeOwnDataset } from '../fixtures/own-data';
 
 // Tiny fixtures in the published formats (DPR NQ, MS MARCO passage), converted by the converters and
 // reproduced with a tiny GloVe-like table and a few steps. Passage i holds a unique answer token a<i>
@@ -109,13 +110,16 @@ test('NQ: converted DPR fixture → train, dev acc@k and qrels, answers-only tes
   await assert.rejects(loadDataset(dir, { split: 'nope' }), /split 'nope'/);
   const profile = reproductionProfile(dir, 'nq');
   assert.deepEqual(profile.evalSplits.map((s) => [s.split, s.qrels, s.answers]), [['dev', true, true], ['test', false, true]]);
+  // --metrics: answer accuracy where the answers are, qrels metrics where the qrels are; a split left with none is not scored
+  assert.deepEqual(reproductionProfile(dir, 'nq', ['ndcg@10', 'acc@5']).evalSplits.map((s) => [s.split, s.metrics]), [['dev', ['ndcg@10', 'acc@5']], ['test', ['acc@5']]]);
+  assert.deepEqual(reproductionProfile(dir, 'nq', ['ndcg@10']).evalSplits.map((s) => [s.split, s.metrics]), [['dev', ['ndcg@10']]]);
 
   const logs: string[] = [];
   const first = await reproduce({ ...tinyOptions(dir, 'nq-tiny'), log: (l) => logs.push(l) });
   assert.equal(first.kind, 'nq');
   const labels = first.table.rows.map((r) => r.label);
-  assert.deepEqual(labels, ['in-batch', 'corrector', 'corrector (Monath et al. 2024) (quoted)', 'DPR (quoted)', 'ANCE (quoted)', 'BM25 (quoted)']);
-  const ours = first.table.rows.filter((r) => !r.quoted);
+  assert.deepEqual(labels, ['BM25', 'zero-shot', 'in-batch', 'corrector', 'corrector (Monath et al. 2024) (quoted)', 'DPR (quoted)', 'ANCE (quoted)', 'BM25 (quoted)']);
+  const ours = first.table.rows.filter((r) => !r.quoted && r.label !== 'BM25');
   for (const r of ours) {
     // 60 passages, depth 100: every question's passage (and its answer a<i>) is retrieved
     assert.equal(r.values['dev acc@100'], 100);
@@ -128,6 +132,15 @@ test('NQ: converted DPR fixture → train, dev acc@k and qrels, answers-only tes
     }
     assert.equal(r.reembedCorpusPasses, 0);
   }
+  // BM25 is scored on the same splits and metrics; no seeds, no encoder cost
+  const bm25 = first.table.rows.find((r) => r.label === 'BM25')!;
+  assert.deepEqual(Object.keys(bm25.values).sort(), Object.keys(ours[0].values).sort());
+  assert.equal(bm25.seeds, undefined);
+  assert.equal(bm25.reembedCorpusPasses, undefined);
+  assert.ok(bm25.wallSeconds! >= 0);
+  assert.match(first.markdown, /\| BM25 \| - \|( [\d.]+ \|)+ - \| \d+ \|/);
+  assert.match(first.markdown, /BM25: lexical retrieval .* not a dense strategy/);
+  assert.equal(first.table.rows.find((r) => r.label === 'zero-shot')!.seeds, 1);
   assert.equal(first.evaluations['corrector-s1'].test.queries, 12);
   assert.equal(first.evaluations['corrector-s1'].dev.queries, 12);
   // the dev answer accuracy agrees with the qrels view where they coincide (one positive, unique answer)
@@ -150,10 +163,12 @@ test('NQ: converted DPR fixture → train, dev acc@k and qrels, answers-only tes
   const evalFile = path.join(root, 'runs', 'nq-tiny', 'in-batch-s1', 'reproduce-eval.json');
   const mtime = fs.statSync(evalFile).mtimeMs;
   const second = await reproduce(tinyOptions(dir, 'nq-tiny'));
-  assert.deepEqual(second.reused, { runs: 2, evaluations: 2 });
+  assert.deepEqual(second.reused, { runs: 3, evaluations: 3 });
   assert.deepEqual(second.table, first.table);
   assert.equal(fs.statSync(evalFile).mtimeMs, mtime);
-  assert.equal(JSON.parse(fs.readFileSync(path.join(results, 'stages.json'), 'utf8')).evaluate.reused, 2);
+  const stages2 = JSON.parse(fs.readFileSync(path.join(results, 'stages.json'), 'utf8'));
+  assert.equal(stages2.evaluate.reused, 3);
+  assert.equal(stages2.train.bm25.reused, true);
 });
 
 test('NQ and MS MARCO subsampled fixtures reproduce end to end with their metrics', async () => {
@@ -164,7 +179,7 @@ test('NQ and MS MARCO subsampled fixtures reproduce end to end with their metric
   assert.equal(detectDatasetKind(nqSub), 'nq');
   const nq = await reproduce(tinyOptions(nqSub, 'nq-sub'));
   assert.deepEqual(nq.profile.evalSplits.map((s) => s.split), ['dev']);
-  for (const r of nq.table.rows.filter((x) => !x.quoted)) assert.equal(r.values['dev acc@100'], 100); // 58 passages < 100
+  for (const r of nq.table.rows.filter((x) => !x.quoted && x.label !== 'BM25')) assert.equal(r.values['dev acc@100'], 100); // 58 passages < 100
   assert.ok(nq.table.columns.some((c) => c.key === 'test acc@20')); // quoted-only column kept
   assert.equal(nq.table.rows.find((r) => r.label === 'in-batch')!.values['test acc@20'], undefined);
 
@@ -177,14 +192,14 @@ test('NQ and MS MARCO subsampled fixtures reproduce end to end with their metric
   assert.equal(detectDatasetKind(msSub), 'msmarco');
   const r = await reproduce(tinyOptions(msSub, 'ms-sub'));
   assert.equal(r.profile.depth, 1000);
-  assert.deepEqual(r.table.columns.map((c) => c.key), ['dev.small mrr_msmarco@10', 'dev.small recall@1000']);
-  for (const row of r.table.rows.filter((x) => !x.quoted)) {
+  assert.deepEqual(r.table.columns.map((c) => c.key), ['dev.small mrr_msmarco@10', 'dev.small ndcg@10', 'dev.small recall@1000']);
+  for (const row of r.table.rows.filter((x) => !x.quoted && x.label !== 'BM25')) {
     assert.equal(row.values['dev.small recall@1000'], 100);
     const mrr = row.values['dev.small mrr_msmarco@10'];
     assert.ok(mrr > 0 && mrr <= 100, String(mrr));
   }
   assert.deepEqual(r.table.rows.filter((x) => x.quoted).map((x) => [x.label, x.values['dev.small mrr_msmarco@10']]), [['ANCE (quoted)', 33], ['BM25 (quoted)', 18.7]]);
-  assert.match(r.markdown, /dev\.small MRR@10 \| dev\.small R@1000/);
+  assert.match(r.markdown, /dev\.small MRR@10 \| dev\.small nDCG@10 \| dev\.small recall@1000/);
 
   // the same pipeline with a transformer: both encoders from a (tiny) Hugging Face BERT folder
   const bert = path.join(root, 'bert-tiny-a');
@@ -196,8 +211,9 @@ test('NQ and MS MARCO subsampled fixtures reproduce end to end with their metric
   assert.equal(b.table.encoder, 'bert:bert-tiny-a');
   const cfg = JSON.parse(fs.readFileSync(path.join(root, 'runs', 'ms-sub-bert', 'stale-s1', 'config.json'), 'utf8'));
   assert.deepEqual([cfg.encoder.kind, cfg.encoder.checkpoint, cfg.lr], ['bert', bert, 2e-5]);
-  assert.equal(b.table.rows[0].values['dev.small recall@1000'], 100);
-  assert.ok(b.table.rows[0].values['dev.small mrr_msmarco@10'] > 0);
+  const stale = b.table.rows.find((x) => x.label === 'stale')!;
+  assert.equal(stale.values['dev.small recall@1000'], 100);
+  assert.ok(stale.values['dev.small mrr_msmarco@10'] > 0);
 });
 
 test('nq / msmarco not converted yet: one-line InputError with the download, convert and subsample commands', async () => {
@@ -212,4 +228,15 @@ test('nq / msmarco not converted yet: one-line InputError with the download, con
     });
   }
   await assert.rejects(reproduce({ dataset: path.join(root, 'nowhere') }), /not found/);
+});
+
+test('--metrics replaces the profile\'s metrics under their canonical names, retrieves to the largest cutoff, and refuses what no split can score', () => {
+  const own = writeOwnDataset(path.join(root, 'own'));
+  assert.deepEqual(reproductionProfile(own, 'generic').evalSplits.map((s) => [s.split, s.metrics]), [['dev', RETRIEVAL_METRICS], ['test', RETRIEVAL_METRICS]]);
+  assert.deepEqual(RETRIEVAL_METRICS, ['mrr@10', 'ndcg@10', 'recall@100', 'success@1', 'success@10', 'success@100']);
+  const p = reproductionProfile(own, 'generic', ['nDCG@10', 'R@1000', 'ndcg_cut.10']);
+  assert.deepEqual(p.evalSplits.map((s) => [s.split, s.metrics]), [['dev', ['ndcg@10', 'recall@1000']], ['test', ['ndcg@10', 'recall@1000']]]);
+  assert.equal(p.depth, 1000);
+  assert.throws(() => reproductionProfile(own, 'generic', ['mrr@10', 'acc@20']), /^InputError: --metrics: acc@20 needs answers \(answers\.jsonl\), which no evaluation split of .*own has \(dev: qrels; test: qrels\)$/);
+  assert.throws(() => reproductionProfile(own, 'generic', ['bogus@3']), /--metrics: unknown metric 'bogus@3'/);
 });

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   readExperimentTable, findResultTables, firstResultTable, formatExperimentTable, summaryTableRows, logSeries, lastValue, meanValue, costMultiple,
-  refreshInterval, strategyFamily, runColors, quotedTable, quotedColumns, oursBesideQuoted, type ExperimentSummaryRow, type LoggedStep,
+  refreshInterval, strategyFamily, runColors, quotedTable, quotedColumns, oursBesideQuoted, accuracyVsCostFigure, type ExperimentSummaryRow, type LoggedStep,
 } from '../../src/report';
 import type { LogRecord } from '../../src/train/log';
 import { InputError } from '../../src/util/errors';
@@ -15,7 +15,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'report-results-'));
 function row(label: string, devMrr10: number, reembed: number, totalTargetEncodes: number): ExperimentSummaryRow {
   return {
     label, strategy: label, seeds: 1, devMrr10, devMrr10Sd: 0, devSuccess1: 0.25, devSuccess10: 0.5, devSuccess100: 0.75, testMrr10: NaN, testSuccess1: NaN, testSuccess10: NaN, testSuccess100: NaN,
-    reembed, reembedCorpusPasses: reembed / 100, totalTargetEncodes, totalTargetEncodesCorpusPasses: totalTargetEncodes / 100, correctorGflops: 0, wallSeconds: 1,
+    reembed, reembedCorpusPasses: reembed / 100, totalTargetEncodes, totalTargetEncodesCorpusPasses: totalTargetEncodes / 100, correctorGflops: 0, wallSeconds: 1, lexical: false,
   };
 }
 
@@ -62,6 +62,22 @@ describe('the experiment table', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+  test('BM25 and zero-shot rows: BM25 has no seeds or encoder costs ("-"), each baseline is explained under the table, and the cost figure draws BM25 as a level line', () => {
+    const bm25: ExperimentSummaryRow = { ...row('BM25', 0.3, 0, 0), lexical: true, devMrr10Sd: NaN };
+    const zeroShot = row('zero-shot', 0.05, 0, 100);
+    const md = formatExperimentTable([bm25, zeroShot, row('stale', 0.125, 0, 210)]);
+    const lines = md.split('\n');
+    assert.match(lines[2], /^\| BM25 \| - \| 0\.300 \| 0\.250 \| 0\.500 \| 0\.750 \| - \| - \| - \| - \| - \| 1 \|$/);
+    assert.match(lines[3], /^\| zero-shot \| 1 \| 0\.050 \| .* \| 0 \(0\.00\) \| 100 \(1\.00\) \| 0\.0 \| 1 \|$/);
+    assert.match(md, /\nBM25: lexical retrieval \(Lucene BM25, k1 0\.9, b 0\.4, EnglishAnalyzer terms\), not a dense strategy: it has no encoder, so no target encodes/);
+    assert.match(md, /\nzero-shot: the initial encoders, not trained \(0 steps\); its one corpus pass is the cache it searches/);
+    assert.doesNotMatch(formatExperimentTable([row('stale', 0.125, 0, 210)]), /BM25|zero-shot/);
+    const fig = accuracyVsCostFigure([bm25, zeroShot, row('stale', 0.125, 0, 210)]);
+    const names = fig.data.map((t) => t.name);
+    assert.ok(names.includes('zero-shot') && names.includes('stale') && !names.includes('BM25'), names.join(', '));
+    const level = fig.data.find((t) => t.name === 'BM25 (lexical, no encoder)')!;
+    assert.deepEqual([level.x, level.y, level.mode], [[1, 2.1], [0.3, 0.3], 'lines']);
   });
   test('a run log record is a series step (the types agree)', () => {
     const r: LogRecord = { step: 3, strategy: 's', cost: {} as LogRecord['cost'], seconds: 1, staleness: 0.5 };

@@ -46,3 +46,10 @@ test('defaults, tables without defaults (help keeps them), picking and flag name
   assert.deepEqual(Object.keys(omitOptions(table, ['lr', 'net'])), ['steps', 'split', 'sizes']);
   assert.deepEqual(flattenOptions(table).leaves.map((l) => [l.path.join('.'), l.flag]), [['steps', 'steps'], ['lr', 'lr'], ['split', 'split'], ['sizes', 'sizes'], ['net.kind', 'n-kind'], ['net.width', 'w']]);
 });
+
+test('a string list option checks each item with its check, naming the option', () => {
+  const metrics = defineOptions({ metrics: { type: 'list', of: 'string', help: 'metrics', check: (x: string, where: string) => { if (!/@\d+$/.test(x)) throw new InputError(`${where}: '${x}' needs a cutoff`); } } }).metrics;
+  assert.deepEqual(parseOptionValue(metrics, 'mrr@10,ndcg@10', '--metrics', true), ['mrr@10', 'ndcg@10']);
+  assert.throws(() => parseOptionValue(metrics, 'mrr@10,map', '--metrics', true), /^InputError: --metrics: 'map' needs a cutoff$/);
+  assert.throws(() => parseOptionValue(metrics, ['map'], 'f: key \'metrics\'', false), /f: key 'metrics': 'map' needs a cutoff/);
+});

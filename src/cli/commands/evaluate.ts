@@ -9,6 +9,7 @@ import {
   formatMetricsTable,
   formatPerQuery,
 } from '../../eval';
+import { METRICS_OPTION } from '../../eval/metrics';
 
 export const evaluateCommand = defineCommand({
   name: 'evaluate',
@@ -17,7 +18,7 @@ export const evaluateCommand = defineCommand({
   flags: {
     run: { type: 'string', help: 'run file: TREC (qid Q0 docid rank score tag) or MS MARCO (qid<TAB>pid<TAB>rank)', placeholder: 'file', required: true },
     qrels: { type: 'string', help: 'qrels: TREC (qid 0 docid rel) or BEIR TSV (query-id corpus-id score, with header)', placeholder: 'file' },
-    metrics: { type: 'list', of: 'string', help: 'comma-separated metrics: mrr@k, mrr_msmarco@10, recall@k, p@k, success@k, ndcg@k, map, acc@k', defaultText: 'mrr@10,recall@100,ndcg@10,map,p@10,success@1,recall@1000; acc@1,5,20,100 with --answers' },
+    metrics: { ...METRICS_OPTION, defaultText: 'mrr@10,recall@100,ndcg@10,map,p@10,success@1,recall@1000; acc@1,5,20,100 with --answers' },
     format: { type: 'string', help: 'run file format', default: 'auto', choices: ['auto', 'trec', 'msmarco'] },
     qrelsFormat: { type: 'string', help: 'qrels file format', default: 'auto', choices: ['auto', 'trec', 'beir'] },
     relevanceThreshold: { type: 'int', help: 'grade a document needs to count as relevant (trec_eval -l)', default: 1, min: 0, max: 2 ** 31 - 1 },

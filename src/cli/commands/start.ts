@@ -1,9 +1,9 @@
 import { defineCommand } from '../command';
-import { ensureDefaultTask, taskStats, formatTaskStats } from '../../data/wordnet';
+import { ensureDefaultTask } from '../../data/wordnet';
 import * as path from 'path';
 import { runExperiment, defaultStrategies, sweepVariants } from '../../experiments/experiment';
 import { readRunLogs } from '../../experiments/run-folder';
-import { QUICK_SETTINGS } from '../../experiments/datasets';
+import { QUICK_SETTINGS, datasetStatistics } from '../../experiments/datasets';
 import type { LogRecord } from '../../train/log';
 import type { CliContext } from '../command';
 import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findChromium, exportFigures, formatExperimentTable, type FigureSpec, type ExperimentSummaryRow } from '../../report';
@@ -17,9 +17,9 @@ const QUICK: TrainConfigInput = { ...QUICK_SETTINGS, testSplit: null };
 export const startCommand = defineCommand({
   name: 'start',
   resumes: true,
-  summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost',
+  summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost beside BM25 and the untrained (zero-shot) encoders',
   flags: {
-    strategies: { type: 'list', of: 'string', help: 'strategies to compare', defaultText: 'in-batch, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
+    strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
     sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates)', default: 'none', choices: ['none', 'cost', 'drift', 'all'] },
     seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], ...SEED_RANGE },
     quick: { type: 'boolean', help: 'a short pass (about 2 minutes): 40 steps, smaller probes, no test split (flags given win)', default: false },
@@ -33,7 +33,7 @@ export const startCommand = defineCommand({
     await ctx.backend();
     const dataset = o.dataset ?? (await ensureDefaultTask({ progress: ctx.progress, signal: ctx.signal }));
     ctx.out(`dataset: ${dataset}`);
-    ctx.out(formatTaskStats(await taskStats(dataset)));
+    ctx.out(await datasetStatistics(dataset, { signal: ctx.signal }));
     const base: TrainConfigInput = { ...(o.quick ? QUICK : {}), ...trainSettings(o, dataset, ctx) };
     const name = o.quick && o.name === 'default' ? 'quick' : o.name;
     const { steps, lr } = resolveConfig(base);
@@ -43,7 +43,7 @@ export const startCommand = defineCommand({
       ...(sweep === 'drift' || sweep === 'all' ? sweepVariants('drift', steps, lr) : []),
     ];
     const { summary, files, rows } = await runExperiment({
-      name, dataset, strategies: o.strategies ?? defaultStrategies(steps), variants, seeds: o.seeds, base, fresh: o.fresh,
+      name, dataset, strategies: o.strategies ?? defaultStrategies(steps), variants, seeds: o.seeds, base, fresh: o.fresh, baselines: true,
       progress: ctx.progress, signal: ctx.signal, log: ctx.log,
     });
     ctx.out('');

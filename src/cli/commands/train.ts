@@ -38,6 +38,9 @@ export function trainSettings(o: TrainConfigInput & { _given: ReadonlySet<string
   return { ...trainInputOf(o), ...splits };
 }
 
+/** Where runs go (`train`: <runs-dir>/<name>/; `reproduce`: <runs-dir>/<experiment>/<label>-s<seed>/). */
+export const RUNS_DIR_FLAG = { type: 'string', help: 'folder of runs', default: 'runs', placeholder: 'dir' } as const;
+
 export const trainCommand = defineCommand({
   name: 'train',
   resumes: true,
@@ -45,7 +48,7 @@ export const trainCommand = defineCommand({
   usage: '[--strategy corrector] [--dataset dir] [--config runs/<name>/config.json] [flags]',
   flags: {
     ...TRAIN_FLAGS,
-    runsDir: { type: 'string', help: 'folder of runs', default: 'runs', placeholder: 'dir' },
+    runsDir: RUNS_DIR_FLAG,
     fresh: { type: 'boolean', help: 'start over instead of resuming', default: false },
     cache: { type: 'string', help: 'initial stale cache built by build-cache; must be built by the initial target encoder (zero-shot)', defaultText: 'the run encodes the corpus itself', placeholder: 'dir' },
     allowEncoderMismatch: { type: 'boolean', help: 'with --cache: use a cache built by another encoder on purpose', default: false },
