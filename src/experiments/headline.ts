@@ -21,7 +21,7 @@ import { loadTrainData, type TrainData } from '../train/data';
 import type { TrainResult } from '../train/loop';
 import { readLog, type LogRecord } from '../train/log';
 import {
-  headlineSummary, headlineFigure, formatFactorTable, formatKnobTable, formatHeadlineRows, findChromium, exportFigures,
+  headlineSummary, headlineFigure, TELEMETRY_KEYS, formatFactorTable, formatKnobTable, formatHeadlineRows, findChromium, exportFigures,
   type HeadlineRun, type HeadlineSummary, type HeadlineTelemetry, type FigureSpec,
 } from '../report';
 import { runExperiment, runConfig, type ExperimentRow } from './experiment';
@@ -106,8 +106,6 @@ function embeddingDim(runsDir: string, name: string, seeds: readonly number[]): 
   }
   return NaN;
 }
-
-const TELEMETRY_KEYS = ['staleness', 'correctorError', 'overlapStale', 'overlapCorrected', 'klStale', 'klCorrected'] as const;
 
 /** The probe's measures at the last logged step with any, and their mean over the logged steps after step 0. */
 function telemetryOf(records: readonly LogRecord[]): { last: HeadlineTelemetry; mean: HeadlineTelemetry } {

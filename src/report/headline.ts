@@ -22,6 +22,7 @@ import * as fs from 'fs';
 import { InputError } from '../util/errors';
 import { mean, sampleSd } from '../util/stats';
 import { factorRange, reductionFactor, type CurvePoint, type ReductionFactor } from './reduction-factor';
+import type { StepRecord } from './experiment-figures';
 
 export const HEADLINE_SUMMARY_FORMAT = 'freshcache-headline-summary';
 export const HEADLINE_SUMMARY_VERSION = 1;
@@ -58,15 +59,11 @@ export interface HeadlineMetrics {
   success100: number;
 }
 
-/** What the staleness probe says about a run (src/train/probe.ts): at its last logged step and the mean over logged steps. */
-export interface HeadlineTelemetry {
-  staleness?: number;
-  correctorError?: number;
-  overlapStale?: number;
-  overlapCorrected?: number;
-  klStale?: number;
-  klCorrected?: number;
-}
+/** What the staleness probe says about a run (src/train/probe.ts): the measures a log record holds (experiment-figures.ts StepRecord). */
+export type HeadlineTelemetry = Omit<StepRecord, 'step'>;
+
+/** The telemetry a run summary keeps, at its last logged step and as the mean over logged steps. */
+export const TELEMETRY_KEYS: readonly (keyof HeadlineTelemetry)[] = ['staleness', 'correctorError', 'overlapStale', 'overlapCorrected', 'klStale', 'klCorrected'];
 
 /** One run of the grid. */
 export interface HeadlineRun {
@@ -135,8 +132,6 @@ export interface HeadlineSummary {
   rows: HeadlineRow[];
   factors: HeadlineFactor[];
 }
-
-const TELEMETRY_KEYS: readonly (keyof HeadlineTelemetry)[] = ['staleness', 'correctorError', 'overlapStale', 'overlapCorrected', 'klStale', 'klCorrected'];
 
 /** Each label's seeds together, in the order labels first appear. */
 export function headlineRows(runs: readonly HeadlineRun[]): HeadlineRow[] {
