@@ -38,9 +38,9 @@ export const startCommand = defineCommand({
     const base: TrainConfigInput = { ...(o.quick ? QUICK : {}), ...trainSettings(o, dataset, ctx) };
     const name = o.quick && o.name === 'default' ? 'quick' : o.name;
     if (o.sweep === 'headline') {
-      // the full grid's summary is committed; a quick or renamed grid's stays under results/
+      // the grid's summary (and the quick grid's, the pipeline check) is committed; a renamed grid's stays under results/
       const name = o.name !== 'default' ? o.name : o.quick ? `${HEADLINE_EXPERIMENT}-quick` : HEADLINE_EXPERIMENT;
-      const summaryDir = name === HEADLINE_EXPERIMENT ? HEADLINE_SUMMARY_DIR : path.join('results', name);
+      const summaryDir = name === HEADLINE_EXPERIMENT ? HEADLINE_SUMMARY_DIR : name === `${HEADLINE_EXPERIMENT}-quick` ? `${HEADLINE_SUMMARY_DIR}-quick` : path.join('results', name);
       const seeds = o._given.has('seeds') ? o.seeds : [1, 2, 3];
       const command = ['npm start --', ...process.argv.slice(3)].join(' ');
       const { summary, files } = await runHeadline({ name, dataset, base, seeds, summaryDir, command, planOnly: o.plan, fresh: o.fresh, progress: ctx.progress, signal: ctx.signal, log: ctx.log });
