@@ -22,7 +22,7 @@ import { defineOptions } from '../src/util/options';
 const OPTIONS = defineOptions({
   steps: { type: 'int', help: 'steps per timed run', default: 16, min: 3, max: 100_000 },
   basis: { type: 'string', help: 'cpu: CPU seconds of the process (steady under load); wall: wall seconds', default: 'cpu', choices: ['cpu', 'wall'] },
-  only: { type: 'list', of: 'string', help: 'time only the kinds whose key contains one of these strings', defaultText: 'every kind of the grid' },
+  only: { type: 'list', of: 'string', help: 'time only the kinds whose key contains one of these strings (the other kinds in --out are kept)', defaultText: 'every kind of the grid' },
   dataset: { type: 'string', help: 'dataset folder', placeholder: 'dir', defaultText: 'the offline WordNet task' },
   out: { type: 'string', help: 'JSON record (read by the headline plan)', placeholder: 'file', defaultText: 'results-committed/headline/run-times.json' },
 });
@@ -39,7 +39,7 @@ benchMain('bench/headline-times.ts', 'times one run of each kind of the headline
   const { resolveConfig } = await import('../src/train/config');
   const { encoderFactory } = await import('../src/train/encoders');
   const { trainRetriever, encodeAll } = await import('../src/train/loop');
-  const { headlineGrid, timingKey, runConfig, HEADLINE_TIMES_FILE } = await import('../src/experiments');
+  const { headlineGrid, timingKey, runConfig, readRunTimes, HEADLINE_TIMES_FILE } = await import('../src/experiments');
   log((await initBackend('tensorflow')).summary);
   const dataset = o.dataset ?? (await (await import('../src/data/wordnet')).ensureDefaultTask());
   const base = resolveConfig({});
@@ -81,10 +81,14 @@ benchMain('bench/headline-times.ts', 'times one run of each kind of the headline
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  // with --only, the kinds measured before (in the same file) are kept
+  const file = o.out ?? HEADLINE_TIMES_FILE;
+  const before = o.only ? readRunTimes(file) : undefined;
+  for (const [key, k] of Object.entries(before?.kinds ?? {})) if (!(key in out)) out[key] = { ...k, runSeconds: NaN };
   // the level of a quiet machine: README's `npm start` runs (400 steps, 2 quiet cores) over the same kinds here
   const measured400 = (key: string) => out[key].overheadSeconds + 400 * out[key].stepSeconds;
   const refs = Object.entries(QUIET_SECONDS).map(([strategy, s]) => [timingKey({ strategy, config: {} }), s] as const).filter(([key]) => key in out);
   const calibration = refs.length ? { scale: refs.reduce((a, [, s]) => a + s, 0) / refs.reduce((a, [key]) => a + measured400(key), 0), reference: Object.fromEntries(refs), source: QUIET_SOURCE } : undefined;
   if (calibration) log(`calibration: × ${calibration.scale.toFixed(2)} to quiet 2-core wall seconds (${QUIET_SOURCE})`);
-  writeBenchRecord(o.out ?? HEADLINE_TIMES_FILE, 'headline-times', { basis: o.basis, steps: o.steps, corpusPassSeconds, kinds: out, ...(calibration ? { calibration } : {}) }, log);
+  writeBenchRecord(file, 'headline-times', { basis: o.basis, steps: o.steps, corpusPassSeconds, kinds: out, ...(calibration ? { calibration } : {}) }, log);
 });

@@ -75,8 +75,10 @@ export function headlineGrid(steps: number, lr: number): HeadlineSpec[] {
     add(`stale${tag}`, 'stale', config, g);
     for (const R of ladder) add(`refresh:${R}${tag}`, `refresh:${R}`, config, g);
     add(`corrector${tag}`, 'corrector', config, g);
-    // the scalable corrector joins here as one line when it lands, e.g.
-    // add(`corrector[amortised]${tag}`, 'corrector', { ...config, pool: 'amortised', ... }, g);
+    // The scalable corrector (amortised h(g′) every K steps, C candidates re-scored; branch `scale`)
+    // joins here as one line once the loop takes it, with the option names it gets, e.g.
+    // add(`corrector[amortised]${tag}`, 'corrector', { ...config, pool: 'amortised', amortiseEvery: 20, candidates: 256 }, g);
+    // then `node --import tsx bench/headline-times.ts --only amortised` adds its run time to the plan.
     add(`oracle${tag}`, 'oracle', config, g, [1]);
   }
   for (const k of knobs(steps)) {
