@@ -20,14 +20,19 @@ import { loadTrainedEncoders } from './run-folder';
  * encoder with the same fingerprint and as many rows (then it is reused; any other is replaced).
  */
 export async function corpusCacheOnDisk(dir: string, data: TrainData, encoder: Encoder, opts: { progress?: ProgressFn; signal?: AbortSignal } = {}): Promise<{ dir: string; built: boolean }> {
+  return textCacheOnDisk(dir, { ids: data.corpusIds, texts: data.corpusTexts }, encoder, opts);
+}
+
+/** The same for any texts (e.g. queries): the cache of `texts` by `encoder` in `dir`, reused while it holds the same encoder's rows. */
+export async function textCacheOnDisk(dir: string, rows: { ids: readonly string[]; texts: readonly string[] }, encoder: Encoder, opts: { progress?: ProgressFn; signal?: AbortSignal } = {}): Promise<{ dir: string; built: boolean }> {
   const fingerprint = await encoder.fingerprint();
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
     const m = readManifest(dir);
-    if (m.encoder.fingerprint === fingerprint && m.rows === data.corpusTexts.length) return { dir, built: false };
+    if (m.encoder.fingerprint === fingerprint && m.rows === rows.texts.length) return { dir, built: false };
     fs.rmSync(dir, { recursive: true, force: true });
   }
   await buildCache({
-    dir, corpus: data.corpusIds.map((id, i) => ({ id, title: '', text: data.corpusTexts[i] })), textOf: (d) => d.text,
+    dir, corpus: rows.ids.map((id, i) => ({ id, title: '', text: rows.texts[i] })), textOf: (d) => d.text,
     encode: encodeFnOf(encoder), encoder: { kind: encoder.kind, fingerprint, config: encoder.config() },
     dim: encoder.dim, normalized: encoder.normalized, batchSize: 4096, progress: opts.progress, signal: opts.signal,
   });
@@ -57,16 +62,18 @@ export async function initialCorpusEmbeddings(dir: string, data: TrainData, make
 
 /**
  * The corpus encoded by the final target encoder of a trained run, as a cache in `cacheDir` (built
- * once; reused while it holds the same encoder's embeddings). The encoders are rebuilt from the
- * run's config.json and loaded from its last checkpoint.
+ * once; reused while it holds the same encoder's embeddings), and, with `queries`, those queries
+ * encoded by its final query encoder in `queries.dir`. The encoders are rebuilt from the run's
+ * config.json and loaded from its last checkpoint.
  */
-export async function trainedTargetCache(o: { runDir: string; cacheDir: string; data: TrainData; glove?: Glove; progress?: ProgressFn; signal?: AbortSignal }): Promise<{ dir: string; step: number; built: boolean }> {
+export async function trainedTargetCache(o: { runDir: string; cacheDir: string; data: TrainData; queries?: { dir: string; ids: readonly string[]; texts: readonly string[] }; glove?: Glove; progress?: ProgressFn; signal?: AbortSignal }): Promise<{ dir: string; step: number; built: boolean }> {
   const cfgFile = path.join(o.runDir, 'config.json');
   if (!fs.existsSync(cfgFile)) throw new InputError(`${o.runDir}: no config.json (train the run first)`);
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as TrainConfig;
   const { encoders, step } = await loadTrainedEncoders(o.runDir, encoderFactory(cfg.encoder, o.data, cfg.seed, o.glove));
   try {
     const { built } = await corpusCacheOnDisk(o.cacheDir, o.data, encoders.target, o);
+    if (o.queries) await textCacheOnDisk(o.queries.dir, o.queries, encoders.query, o);
     return { dir: o.cacheDir, step, built };
   } finally {
     disposeEncoderPair(encoders);

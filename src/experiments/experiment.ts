@@ -14,7 +14,7 @@ import { throwIfAborted } from '../util/errors';
 import { mean, sampleSd } from '../util/stats';
 import type { EncoderPair } from '../encoders/types';
 import type { Glove } from '../data/glove';
-import { resolveConfig, type TrainConfigInput } from '../train/config';
+import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../train/config';
 import { loadTrainData, type TrainData } from '../train/data';
 import { encoderFactory } from '../train/encoders';
 import { trainRetriever, type TrainOptions, type TrainResult } from '../train/loop';
@@ -33,8 +33,8 @@ export function defaultStrategies(steps: number): string[] {
   return ['in-batch', 'bm25', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
 }
 
-/** A run of an experiment beyond its plain strategies: a label, the strategy, and config overrides. */
-export type Variant = { label: string; strategy: string; config: TrainConfigInput };
+/** A run of an experiment beyond its plain strategies: a label, the strategy, config overrides, and the seeds it runs at when not all of the experiment's. */
+export type Variant = { label: string; strategy: string; config: TrainConfigInput; seeds?: readonly number[] };
 
 /**
  * Sweeps beyond the strategy table:
@@ -115,8 +115,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   const factories = new Map<string, () => Promise<EncoderPair>>();
   for (const seed of o.seeds) {
     for (const run of runs) {
+      if (run.seeds && !run.seeds.includes(seed)) continue;
       throwIfAborted(o.signal, 'experiment');
-      const cfg = resolveConfig({ ...o.base, ...run.config, encoder: { ...o.base.encoder, ...run.config.encoder }, corrector: { ...o.base.corrector, ...run.config.corrector }, strategy: run.strategy, seed, dataset: o.dataset, name: `${run.label}-s${seed}` });
+      const cfg = runConfig(o.base, run, seed, o.dataset);
       const runDir = runFolderPath(runsRoot, o.name, run.label, seed);
       const state = o.fresh ? ({ kind: 'fresh' } as const) : runFolderState(runDir, cfg);
       if (state.kind === 'finished') {
@@ -144,6 +145,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ rows: Exper
   const summary = [...(bm25 ? [summarizeLexical(bm25)] : []), ...summarizeRuns(rows, data.corpusTexts.length)];
   const files = writeTables(resultsDir, summary, rows, bm25);
   return { rows, bm25, summary, files };
+}
+
+/** The config of one run of an experiment: the base overlaid with the variant's overrides, its strategy, the seed and the run's name. */
+export function runConfig(base: TrainConfigInput, run: Variant, seed: number, dataset: string): TrainConfig {
+  return resolveConfig({ ...base, ...run.config, encoder: { ...base.encoder, ...run.config.encoder }, corrector: { ...base.corrector, ...run.config.corrector }, strategy: run.strategy, seed, dataset, name: `${run.label}-s${seed}` });
 }
 
 /** One table row per label: the mean over its seeds (and the sd of dev MRR@10), costs in target passes and corpus passes. */

@@ -5,7 +5,7 @@
  * sweeps, the notebooks' training plan — and the one owner of the run folders they write.
  */
 export {
-  runExperiment, summarizeRuns, defaultStrategies, sweepVariants,
+  runExperiment, runConfig, summarizeRuns, defaultStrategies, sweepVariants,
   type ExperimentOptions, type ExperimentRow, type Variant,
 } from './experiment';
 export {
@@ -13,7 +13,8 @@ export {
   loadTrainedEncoders, loadTrainedCorrector, readRunEvaluation, writeRunEvaluation,
   type RunFolderState, type FoundRun, type StoredEvaluation,
 } from './run-folder';
-export { corpusCacheOnDisk, readCacheRows, initialCorpusEmbeddings, trainedTargetCache } from './corpus-cache';
+export { corpusCacheOnDisk, textCacheOnDisk, readCacheRows, initialCorpusEmbeddings, trainedTargetCache } from './corpus-cache';
+export { trainedCorrectorBound, type TrainedBoundOptions } from './trained-bound';
 export { reproduce, scoreTrainedRun, type ReproduceOptions, type ReproduceResult } from './reproduce';
 export {
   detectDatasetKind, reproductionProfile, resolveReproductionDataset, reproductionStrategies, encoderConfigOf,
@@ -28,3 +29,5 @@ export {
   type SyntheticSweepOptions, type SyntheticSweepResult, type ResolvedSweepOptions, type SweepPoint, type SweepRunMetrics, type SweepMode, type SweepAxis,
 } from './synthetic-sweep';
 export { runCacheCapacitySweep, formatCapacityTable, type CacheCapacitySweepOptions, type CacheCapacitySweepResult, type CacheCapacityPoint } from './capacity-sweep';
+export { HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR, HEADLINE_TIMES_FILE, DRIFT_FACTORS, REFRESH_LADDER, HARD_REGIME, HARD_REFRESH, headlineGrid, timingKey, readRunTimes, estimateRunSeconds, formatPlan, type HeadlineSpec, type RunTimes, type PlannedRun } from './headline-grid';
+export { runHeadline, planHeadline, headlineRun, writeHeadline, PROJECTION_TOKENS, type HeadlineOptions } from './headline';

@@ -19,3 +19,7 @@ export * from './log-series';
 export * from './cost-multiple';
 export * from './run-labels';
 export * from './quoted';
+export * from './reduction-factor';
+export * from './headline';
+export * from './headline-table';
+export * from './headline-figure';

@@ -7,12 +7,14 @@ import { ACTIVATIONS, CORRECTOR_KINDS } from '../../corrector/networks';
 import { SEED_RANGE } from '../../train/config';
 import { estimateBoundFromCaches, estimateBoundOnSynthetic, formatBoundTable, BoundEstimate } from '../../theory';
 import { runCacheCapacitySweep, formatCapacityTable } from '../../experiments/capacity-sweep';
+import { trainedCorrectorBound } from '../../experiments/trained-bound';
 
 export const boundCommand = defineCommand({
   name: 'bound',
   summary: 'estimate the generalization bound of a corrector, term by term (docs/theory.md)',
-  usage: '--corrector runs/<name>/corrector --pairs <stale cache dir> <fresh cache dir> | --capacities --pairs <stale> <fresh> | --synthetic [options]',
+  usage: '--run runs/<experiment>/<corrector run> | --corrector runs/<name>/corrector --pairs <stale cache dir> <fresh cache dir> | --capacities --pairs <stale> <fresh> | --synthetic [options]',
   flags: {
+    run: { type: 'string', help: "a finished corrector run: its corrector on its own pairs (the initial cache against its final target encoder's cache, both built once beside the run; dev queries by its final query encoder)", placeholder: 'dir' },
     corrector: { type: 'string', help: 'saved corrector folder (runs/<name>/corrector or fit-corrector --out)', placeholder: 'dir', defaultText: 'with --synthetic: fit one' },
     pairs: { type: 'string', help: 'stale cache folder; the fresh cache folder follows as the next argument (or use --fresh)', placeholder: 'dir' },
     fresh: { type: 'string', help: 'fresh cache folder (same corpus as the stale one)', placeholder: 'dir' },
@@ -67,7 +69,11 @@ export const boundCommand = defineCommand({
       return;
     }
     let est: BoundEstimate;
-    if (opts.synthetic) {
+    if (opts.run) {
+      const r = await trainedCorrectorBound({ ...common, runDir: opts.run, maxRows: opts.maxRows, heldOutFraction: opts.heldOut, progress: ctx.progress, signal: ctx.signal });
+      est = r.estimate;
+      ctx.out(`corrector of ${opts.run} (${est.kind}), pairs from ${r.staleDir} → ${r.freshDir} (final step ${r.step}), queries ${r.queriesDir}`);
+    } else if (opts.synthetic) {
       const r = await estimateBoundOnSynthetic({
         ...common,
         correctorDir: opts.corrector,
