@@ -21,10 +21,16 @@ export {
   type DatasetKind, type EvalSplitSpec, type ReproductionProfile,
 } from './datasets';
 export { reproductionTable, formatReproductionTable, writeReproductionTable, type ReproductionTable, type ReproductionRow, type ReproductionColumn } from './reproduction-table';
-export { notebookQuick, notebookExperimentName, trainingPlan, planSubset, cachedJson, withSplitSubset, type NotebookPlan } from './notebooks';
+export {
+  notebookQuick, notebookExperimentName, defaultTrainingGrid, trainingPlan, planSubset, planLabels, correctorLabel, runNotebookPlan, cachedJson, withSplitSubset,
+  type NotebookPlan, type TrainingGrid, type GridCorrector, type NotebookRuns,
+} from './notebooks';
+export { loadRunResults, runResultRecords, RUN_RESULT_COLUMNS, type RunResultRecord } from './run-results';
 export { CAPACITY_LADDER, fitCapacityLadder, splitEvery, type CapacityPoint, type CapacityResult } from './capacity-ladder';
 export {
   runSyntheticSweep, formatSweepTable, fitOffline,
   type SyntheticSweepOptions, type SyntheticSweepResult, type ResolvedSweepOptions, type SweepPoint, type SweepRunMetrics, type SweepMode, type SweepAxis,
 } from './synthetic-sweep';
 export { runCacheCapacitySweep, formatCapacityTable, type CacheCapacitySweepOptions, type CacheCapacitySweepResult, type CacheCapacityPoint } from './capacity-sweep';
+export { exploreCorrector, exploreGrid, DEFAULT_GRID, DEFAULT_EXPLORE_SETTINGS, EXPLORE_CACHE_DIR, type ExploreConfig, type ExploreSettings, type ExploreOptions } from './complexity-explorer';
+export { fitOnline, type OnlineFitOptions, type OnlineFitReport } from './online-fit';
