@@ -29,7 +29,7 @@ export async function corpusCacheOnDisk(dir: string, data: TrainData, encoder: E
   await buildCache({
     dir, corpus: data.corpusIds.map((id, i) => ({ id, title: '', text: data.corpusTexts[i] })), textOf: (d) => d.text,
     encode: encodeFnOf(encoder), encoder: { kind: encoder.kind, fingerprint, config: encoder.config() },
-    dim: encoder.dim, normalized: encoder.normalized, batchSize: 4096, progress: opts.progress, signal: opts.signal,
+    dim: encoder.dim, normalized: encoder.normalized, batchSize: 4096, totalRows: data.corpusIds.length, progress: opts.progress, signal: opts.signal,
   });
   return { dir, built: true };
 }
