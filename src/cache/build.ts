@@ -277,6 +277,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
       }
     }
     const endRow = records.length ? records[records.length - 1].end : resumeRow;
+    // a corpus of unknown length: its last event (done = total) ends the stage, so a progress line says done
+    if (toEncode === undefined && encoded > 0) progress?.({ stage: 'build cache', done: encoded, total: encoded, unit: 'rows' });
     if (Number.isFinite(rowEnd) && endRow < rowEnd) throw new InputError(`corpus: ended at row ${endRow}, but ${part ? `part ${part.index}/${part.count} covers rows ${rowStart}..${rowEnd}` : `${rowEnd} rows were expected`}`);
     const atCorpusEnd = part ? part.end === part.totalRows : true;
     if (atCorpusEnd && Number.isFinite(rowEnd) && !corpusEnded) {

@@ -34,7 +34,7 @@ export async function textCacheOnDisk(dir: string, rows: { ids: readonly string[
   await buildCache({
     dir, corpus: rows.ids.map((id, i) => ({ id, title: '', text: rows.texts[i] })), textOf: (d) => d.text,
     encode: encodeFnOf(encoder), encoder: { kind: encoder.kind, fingerprint, config: encoder.config() },
-    dim: encoder.dim, normalized: encoder.normalized, batchSize: 4096, progress: opts.progress, signal: opts.signal,
+    dim: encoder.dim, normalized: encoder.normalized, batchSize: 4096, totalRows: rows.ids.length, progress: opts.progress, signal: opts.signal,
   });
   return { dir, built: true };
 }

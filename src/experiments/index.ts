@@ -22,7 +22,11 @@ export {
   type DatasetKind, type EvalSplitSpec, type ReproductionProfile,
 } from './datasets';
 export { reproductionTable, formatReproductionTable, writeReproductionTable, type ReproductionTable, type ReproductionRow, type ReproductionColumn } from './reproduction-table';
-export { notebookQuick, notebookExperimentName, trainingPlan, planSubset, cachedJson, withSplitSubset, type NotebookPlan } from './notebooks';
+export {
+  notebookQuick, notebookExperimentName, defaultTrainingGrid, trainingPlan, planSubset, planLabels, correctorLabel, runNotebookPlan, cachedJson, withSplitSubset,
+  type NotebookPlan, type TrainingGrid, type GridCorrector, type NotebookRuns,
+} from './notebooks';
+export { loadRunResults, runResultRecords, RUN_RESULT_COLUMNS, type RunResultRecord } from './run-results';
 export { CAPACITY_LADDER, fitCapacityLadder, splitEvery, type CapacityPoint, type CapacityResult } from './capacity-ladder';
 export {
   runSyntheticSweep, formatSweepTable, fitOffline,
@@ -31,3 +35,5 @@ export {
 export { runCacheCapacitySweep, formatCapacityTable, type CacheCapacitySweepOptions, type CacheCapacitySweepResult, type CacheCapacityPoint } from './capacity-sweep';
 export { HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR, HEADLINE_TIMES_FILE, DRIFT_FACTORS, REFRESH_LADDER, HARD_REGIME, HARD_REFRESH, headlineGrid, timingKey, readRunTimes, estimateRunSeconds, formatPlan, type HeadlineSpec, type RunTimes, type PlannedRun } from './headline-grid';
 export { runHeadline, planHeadline, headlineRun, writeHeadline, PROJECTION_TOKENS, type HeadlineOptions } from './headline';
+export { exploreCorrector, exploreGrid, DEFAULT_GRID, DEFAULT_EXPLORE_SETTINGS, EXPLORE_CACHE_DIR, type ExploreConfig, type ExploreSettings, type ExploreOptions } from './complexity-explorer';
+export { fitOnline, type OnlineFitOptions, type OnlineFitReport } from './online-fit';

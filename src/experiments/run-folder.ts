@@ -21,7 +21,7 @@ import type { TrainConfig } from '../train/config';
 import type { TrainResult } from '../train/loop';
 import type { SplitScore } from '../train/score';
 import { readLog, type LogRecord, type RetrievalMetrics } from '../train/log';
-import { loadEncoderWeights } from '../train/checkpoint';
+import { CheckpointMismatchError, loadEncoderWeights } from '../train/checkpoint';
 import { configDifferences, isStepExtension, type ConfigDifference } from '../train/run-config';
 
 // ---- names -----------------------------------------------------------------------------------------
@@ -162,6 +162,11 @@ export async function loadTrainedEncoders(runDir: string, makeEncoders: () => Pr
     if (opts.steps !== undefined && step !== opts.steps) throw new InputError(`${ckpt}: checkpoint at step ${step} but result.json says ${opts.steps} steps; rerun with --fresh`);
   } catch (e) {
     disposeEncoderPair(encoders);
+    // a finished run whose config still matches, but whose weights do not: written by an older
+    // freshcache (the checkpoint layout or the default task's vocabulary changed since)
+    if (e instanceof CheckpointMismatchError) {
+      throw new InputError(`${runDir}: this run folder predates the current checkpoint format or data (${e.message}); delete it (rm -r ${runDir}) and run again to retrain it`);
+    }
     throw e;
   }
   return { encoders, step };

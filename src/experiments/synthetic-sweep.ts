@@ -9,11 +9,10 @@
  * against the true ones, and the KL of the truncated softmax. Means with 95% intervals over seeds
  * (mean ± 1.96·sd/√n).
  */
-import { tf } from '../tensor';
 import { buildCorrector, type Corrector, type CorrectorConfig } from '../corrector/networks';
-import { fitCorrector, correctRows, OnlineCorrectorTrainer, type FitCorrectorReport } from '../corrector/fit';
+import { fitCorrector, type FitCorrectorReport } from '../corrector/fit';
+import { fitOnline } from './online-fit';
 import { makeSyntheticData, type DriftKind } from '../data/synthetic';
-import { logits, topKIndices } from '../cache/staleness';
 import { Rng } from '../util/rng';
 import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
@@ -249,64 +248,17 @@ async function runOne(r: ResolvedSweepOptions, point: { m: number; drift: number
       boundEst = await estimateBound(corrector, { stale: ps, fresh: pf, dim: d }, boundOpts);
     } else {
       corrector = buildCorrector(cfg);
-      const trainer = new OnlineCorrectorTrainer(corrector, { learningRate: r.online.learningRate });
-      const uniStale: Float32Array[] = [];
-      const uniFresh: Float32Array[] = [];
-      const seen = new Set<number>();
-      let delivered = 0;
-      try {
-        const trainQ = data.queries.subarray(r.queries * d);
-        const trainPos = data.positives.subarray(r.queries);
-        const poolStale = stale.subarray(0, poolSize * d);
-        while (delivered < point.m) {
-          throwIfAborted(signal, 'synthetic sweep');
-          const corrected = await correctRows(corrector, poolStale);
-          const targets: number[] = [];
-          for (let b = 0; b < r.online.queriesPerStep && delivered + targets.length < point.m; b++) {
-            const qi = rng.int(trainQueries);
-            const q = trainQ.subarray(qi * d, qi * d + d);
-            const lg = logits(q, corrected, d);
-            const pos = trainPos[qi];
-            if (pos < poolSize) targets.push(pos);
-            for (const t of topKIndices(lg, r.k, (i) => i !== pos)) targets.push(t);
-          }
-          const uniform: number[] = [];
-          for (let u = 0; u < r.online.uniformPerStep; u++) uniform.push(rng.int(poolSize));
-          const all = [...targets, ...uniform].slice(0, Math.max(1, point.m - delivered));
-          const us = rowsOf(stale, uniform, d);
-          const uf = rowsOf(fresh, uniform, d);
-          uniStale.push(us);
-          uniFresh.push(uf);
-          for (const t of all) seen.add(t);
-          delivered += all.length;
-          const [xs, xf] = [tf.tensor2d(rowsOf(stale, all, d), [all.length, d]), tf.tensor2d(rowsOf(fresh, all, d), [all.length, d])];
-          try {
-            await trainer.step(xs, xf);
-          } finally {
-            tf.dispose([xs, xf]);
-          }
-        }
-      } finally {
-        trainer.dispose();
-      }
-      pairsDelivered = delivered;
-      uniquePairs = seen.size;
-      const concat = (parts: Float32Array[]) => {
-        const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-        let off = 0;
-        for (const p of parts) {
-          out.set(p, off);
-          off += p.length;
-        }
-        return out;
-      };
-      const us = concat(uniStale);
-      const uf = concat(uniFresh);
+      const fit = await fitOnline(corrector, {
+        stale, fresh, dim: d, poolSize, queries: data.queries.subarray(r.queries * d), positives: data.positives.subarray(r.queries), pairs: point.m,
+        k: r.k, queriesPerStep: r.online.queriesPerStep, uniformPerStep: r.online.uniformPerStep, learningRate: r.online.learningRate, rng, signal,
+      });
+      pairsDelivered = fit.pairsDelivered;
+      uniquePairs = fit.seen.size;
       // The i.i.d. part: the uniform extra pairs (docs/theory.md §7). Without them, all delivered unique pairs (not i.i.d.).
-      if (us.length > 0) {
-        boundEst = await estimateBound(corrector, { stale: us, fresh: uf, dim: d }, boundOpts);
+      if (fit.uniformStale.length > 0) {
+        boundEst = await estimateBound(corrector, { stale: fit.uniformStale, fresh: fit.uniformFresh, dim: d }, boundOpts);
       } else {
-        const rows = Int32Array.from(seen);
+        const rows = Int32Array.from(fit.seen);
         boundEst = await estimateBound(corrector, { stale: rowsOf(stale, rows, d), fresh: rowsOf(fresh, rows, d), dim: d }, boundOpts);
       }
     }

@@ -37,7 +37,7 @@ export interface PlotlyAxis {
 
 /** Plotly layout, typed minimally. */
 export interface PlotlyLayout {
-  title?: { text: string; x?: number; xanchor?: string };
+  title?: { text: string; x?: number; xanchor?: string; y?: number; yanchor?: string };
   xaxis?: PlotlyAxis;
   yaxis?: PlotlyAxis;
   width?: number;

@@ -1,10 +1,12 @@
 /**
  * Figures and tables from results: plotly figure specs as plain data (figure.ts), fixed strategy
- * colours (palette.ts), tables from plain rows (table.ts), notebook display (display.ts: plotly MIME
+ * colours (palette.ts), tables from plain rows (table.ts) and results as danfojs DataFrames with
+ * group statistics and pivots (frames.ts), notebook display (display.ts: plotly MIME
  * bundles with a static PNG), PNG/SVG export with headless Chromium (export.ts, render-sync.ts;
  * playwright-core is loaded only when exporting), and what the notebooks draw from run files: the
- * experiment table (experiment-table.ts), log series (log-series.ts), the cost multiple, run labels
- * and colours, the quoted published numbers. Nothing here trains or imports src/train: runs come
+ * experiment table (experiment-table.ts), log series (log-series.ts), the cost multiple, run labels,
+ * the quoted published numbers, and the corrector-complexity grid with its explorer figure
+ * (complexity-grid.ts). Nothing here trains or imports src/train: runs come
  * from src/experiments.
  */
 export * from './figure';
@@ -23,3 +25,5 @@ export * from './reduction-factor';
 export * from './headline';
 export * from './headline-table';
 export * from './headline-figure';
+export * from './frames';
+export * from './complexity-grid';

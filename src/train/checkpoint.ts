@@ -195,10 +195,16 @@ function readCheckpointFiles(dir: string, legacyOk: boolean): CheckpointFiles {
   return { at, state, meta, byName, read };
 }
 
+/** A checkpoint whose encoder weights do not fit the encoders built for it (other code, config or data wrote it). */
+export class CheckpointMismatchError extends InputError {}
+
 function assignEncoderWeights(f: CheckpointFiles, enc: EncoderPair): void {
   encoderVariables(enc).forEach((v, i) => {
     const w = f.byName.get(`encoder/${i}`);
-    if (!w || w.data.length !== v.size) throw new InputError(`${f.at}: checkpoint lacks 'encoder/${i}' of shape [${v.shape.join(', ')}] (was the run's config changed?)`);
+    if (!w || w.data.length !== v.size) {
+      const held = w ? `holds 'encoder/${i}' of shape [${w.shape.join(', ')}]` : `lacks 'encoder/${i}'`;
+      throw new CheckpointMismatchError(`${f.at}: checkpoint ${held}, but the encoders built for it need [${v.shape.join(', ')}] (was the run's config changed?)`);
+    }
     v.assign(tf.tensor(w.data, v.shape));
   });
 }

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../src/tensor';
-import { notebookQuick, notebookExperimentName, trainingPlan, planSubset, cachedJson, withSplitSubset } from '../../src/experiments/notebooks';
+import { notebookQuick, notebookExperimentName, trainingPlan, defaultTrainingGrid, planSubset, planLabels, correctorLabel, cachedJson, withSplitSubset } from '../../src/experiments/notebooks';
 import { fitCapacityLadder, splitEvery } from '../../src/experiments/capacity-ladder';
 import { InputError } from '../../src/util/errors';
 
@@ -35,6 +35,19 @@ describe('settings', () => {
     assert.deepEqual(q.variants.map((v) => v.label), ['refresh:4', 'refresh:2', 'corrector[linear]', 'corrector[warmup=2]']);
     const sub = planSubset(d, (l) => l === 'stale' || l.startsWith('refresh:'));
     assert.deepEqual([sub.strategies, sub.variants.length, sub.name], [['stale'], 4, 'nb-train']);
+    assert.equal(q.devQueries, 300);
+    assert.equal(d.devQueries, undefined);
+  });
+  test('the training grid is an argument: refresh intervals, corrector networks and warm-ups become labelled runs', () => {
+    const grid = { ...defaultTrainingGrid(false), strategies: ['stale'], refresh: [30, 2], warmup: [], correctors: [{ kind: 'mlp' as const, width: 1024 }, { kind: 'mlp' as const, width: 256, depth: 2, loss: 'softmax' as const }] };
+    const p = trainingPlan(false, grid);
+    assert.deepEqual(planLabels(p), ['stale', 'refresh:30', 'refresh:2', 'corrector[mlp w=1024]', 'corrector[mlp w=256 L=2 loss=softmax]']);
+    assert.deepEqual(p.variants[3].config, { corrector: { kind: 'mlp', width: 256, depth: 2, loss: 'softmax' } });
+    assert.deepEqual(p.base, trainingPlan(false).base, 'the same experiment settings, so runs are shared by label');
+    assert.equal(correctorLabel({ kind: 'linear' }), 'corrector[linear]');
+    assert.equal(correctorLabel({ kind: 'mlp' }), 'corrector[mlp w=256]');
+    assert.throws(() => trainingPlan(false, { ...grid, refresh: [0] }), InputError);
+    assert.throws(() => trainingPlan(false, { ...grid, warmup: [1.5] }), InputError);
   });
 });
 

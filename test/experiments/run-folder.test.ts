@@ -90,6 +90,11 @@ describe('what a run folder holds', () => {
       await assert.rejects(loadTrainedEncoders(dir, make, { steps: 5 }), /checkpoint at step 4 but result.json says 5 steps/);
       assert.equal(tf.memory().numTensors, numTensors, 'a refused load disposes what it built');
       await assert.rejects(loadTrainedEncoders(path.join(root, 'none'), make), (e: Error) => e instanceof InputError && /no checkpoint/.test(e.message));
+      // a checkpoint written by older code (its weights named otherwise): say so, and how to redo the run
+      const metaFile = path.join(dir, 'checkpoint', 'weights.json');
+      fs.writeFileSync(metaFile, fs.readFileSync(metaFile, 'utf8').replace('"encoder/0"', '"query/0"'));
+      await assert.rejects(loadTrainedEncoders(dir, make), (e: Error) => e instanceof InputError && /predates the current checkpoint format/.test(e.message) && e.message.includes(`rm -r ${dir}`) && /lacks 'encoder\/0'/.test(e.message));
+      assert.equal(tf.memory().numTensors, numTensors, 'a refused load disposes what it built');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

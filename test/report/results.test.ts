@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   readExperimentTable, findResultTables, firstResultTable, formatExperimentTable, summaryTableRows, logSeries, lastValue, meanValue, costMultiple,
-  refreshInterval, strategyFamily, runColors, quotedTable, quotedColumns, oursBesideQuoted, accuracyVsCostFigure, type ExperimentSummaryRow, type LoggedStep,
+  refreshInterval, strategyFamily, quotedTable, quotedColumns, oursBesideQuoted, accuracyVsCostFigure, type ExperimentSummaryRow, type LoggedStep,
 } from '../../src/report';
 import type { LogRecord } from '../../src/train/log';
 import { InputError } from '../../src/util/errors';
@@ -152,15 +152,5 @@ describe('oursBesideQuoted', () => {
     assert.equal(rows[rows.length - 1].source, 'quoted');
     const m = oursBesideQuoted({ name: 'msmarco', file: 'x', summary: [row('stale', 0.2, 0, 10)] }, 'msmarco');
     assert.deepEqual([m[0]['MRR@10'], m[0].reference], [20, 'dev split']);
-  });
-});
-
-describe('runColors', () => {
-  test('distinct blues for refresh intervals, darkest for the smallest R; strategy colours otherwise', () => {
-    const c = runColors(['stale', 'refresh:30', 'refresh:4', 'refresh:15']);
-    assert.equal(c['refresh:4'], '#08306b');
-    assert.equal(c['refresh:30'], '#6baed6');
-    assert.equal(new Set([c['refresh:4'], c['refresh:15'], c['refresh:30']]).size, 3);
-    assert.equal(c.stale, '#ff7f0e');
   });
 });
