@@ -113,6 +113,24 @@ console.log(`refresh baselines: ${refreshRows.map((r) => `${r.label} MRR@10 ${r.
 for (const m of multiples) console.log(m.reached ? `${m.corrector}: matched by ${m.refresh} at ${m.multiple!.toFixed(2)}× its total target encodes` : `${m.corrector}: not reached by any refresh interval in the sweep (multiple ≥ ${m.atLeast?.toFixed(1)}×: the most frequent refresh tried is less accurate)`);
 
 // %% [markdown]
+// ## The headline grid: the reduction factor across drift speeds and seeds
+//
+// The figures above are one short experiment at one seed. The paper's headline, measured, is the committed summary of the headline grid (`npm start -- --sweep headline`, `npm start`'s 400 steps): three drift speeds (target-encoder learning rate ×0.25, ×1, ×4) × `in-batch`, `stale`, the refresh ladder R = 200, 100, 50, 20, 5 and the corrector at seeds 1, 2, 3, the oracle at seed 1. This notebook reads `results-committed/headline/summary.json`, which the repository carries, so it shows in a fresh clone without training anything. Each panel: dev MRR@10 against re-embedding in corpus passes (initial build included, log scale), the seeds' range as error bars, the refresh curve and the Pareto front. The table: the reduction factor, the cost a refresh schedule needs to reach the corrector's accuracy over the corrector's own, under four cost measures (method.md says which one is comparable to the paper's 4–80x).
+
+// %%
+import * as fs from 'fs';
+import { readHeadlineSummary, headlineFigure, formatFactorTable, showMarkdown } from './src/report';
+const headlineFile = path.join('results-committed', 'headline', 'summary.json');
+const headline = fs.existsSync(headlineFile) ? readHeadlineSummary(headlineFile) : undefined;
+if (headline) {
+  showFigure(headlineFigure(headline));
+  showMarkdown(formatFactorTable(headline));
+  console.log(`${headlineFile}: ${headline.runs.length} runs; regenerate with: ${headline.meta.command}`);
+} else {
+  console.log(`no ${headlineFile}: run npm start -- --sweep headline (about two hours on 2 cores)`);
+}
+
+// %% [markdown]
 // ## The table
 //
 // All runs, as `npm start` prints them (no test split here: see notebook 06 for `npm start`'s test numbers).

@@ -51,6 +51,22 @@ if (offline) {
 // - **The offline task is not NQ or MS MARCO.** The quoted numbers below belong to other datasets and encoders; they show the scale of the published results, not a comparison with ours.
 
 // %% [markdown]
+// ## The headline grid (committed summary)
+//
+// `results-committed/headline/summary.json` (`npm start -- --sweep headline`): the reduction factor per drift speed and regime, the corrector's knobs at the default drift, and every row with its spread over seeds and its telemetry at the last logged step. Notebook 03 draws the same summary.
+
+// %%
+import * as fs from 'fs';
+import { readHeadlineSummary, formatFactorTable, formatKnobTable, formatHeadlineRows, showMarkdown } from './src/report';
+const headlineFile = 'results-committed/headline/summary.json';
+if (fs.existsSync(headlineFile)) {
+  const headline = readHeadlineSummary(headlineFile);
+  showMarkdown(['### Reduction factors', '', formatFactorTable(headline), '', '### The corrector\'s knobs at the default drift', '', formatKnobTable(headline), '', '### Every row', '', formatHeadlineRows(headline)].join('\n'));
+} else {
+  console.log(`no ${headlineFile}: run npm start -- --sweep headline`);
+}
+
+// %% [markdown]
 // The notebooks' own experiments (from notebooks 01–03; shorter runs than `npm start`, see each notebook):
 
 // %%

@@ -33,6 +33,14 @@ export function defaultStrategies(steps: number): string[] {
   return ['in-batch', 'bm25', 'stale', `refresh:${Math.max(1, Math.ceil(steps / 4))}`, 'refresh-on-use', 'corrector', 'oracle'];
 }
 
+/**
+ * The scalable corrector `npm start` runs beside whole-cache correction: an HNSW index on the stale
+ * cache g′ proposes each query's candidate pool and the current corrector re-scores only those rows,
+ * so h's share of a step does not grow with the corpus (docs/scaling.md). Its index is built once,
+ * since g′ never changes.
+ */
+export const SCALABLE_CORRECTOR: Variant = { label: 'corrector[pool=ann]', strategy: 'corrector', config: { pool: 'ann' } };
+
 /** A run of an experiment beyond its plain strategies: a label, the strategy, config overrides, and the seeds it runs at when not all of the experiment's. */
 export type Variant = { label: string; strategy: string; config: TrainConfigInput; seeds?: readonly number[] };
 

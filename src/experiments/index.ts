@@ -5,7 +5,7 @@
  * sweeps, the notebooks' training plan — and the one owner of the run folders they write.
  */
 export {
-  runExperiment, runConfig, summarizeRuns, defaultStrategies, sweepVariants,
+  runExperiment, runConfig, summarizeRuns, defaultStrategies, sweepVariants, SCALABLE_CORRECTOR,
   type ExperimentOptions, type ExperimentRow, type Variant,
 } from './experiment';
 export {

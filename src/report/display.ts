@@ -203,6 +203,11 @@ export function showTable(rows: readonly Row[] | DataFrameLike, opts: TableOptio
   return emit((d) => d.html(html), opts.display) ? undefined : html;
 }
 
+/** Shows Markdown (e.g. a table the README quotes) in the notebook; returns it outside a kernel. */
+export function showMarkdown(markdown: string, display?: DisplayLike): string | undefined {
+  return emit((d) => (d.bundle ? d.bundle({ 'text/markdown': markdown, 'text/plain': markdown }) : d.text ? d.text(markdown) : d.html(`<pre>${markdown.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre>`)), display) ? undefined : markdown;
+}
+
 /** Shows raw HTML in the notebook (no-op outside a kernel). */
 export function showHtml(html: string, display?: DisplayLike): void {
   emit((d) => d.html(html), display);

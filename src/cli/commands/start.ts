@@ -1,7 +1,7 @@
 import { defineCommand } from '../command';
 import { ensureDefaultTask } from '../../data/wordnet';
 import * as path from 'path';
-import { runExperiment, defaultStrategies, sweepVariants } from '../../experiments/experiment';
+import { runExperiment, defaultStrategies, sweepVariants, SCALABLE_CORRECTOR } from '../../experiments/experiment';
 import { readRunLogs } from '../../experiments/run-folder';
 import { QUICK_SETTINGS, datasetStatistics } from '../../experiments/datasets';
 import type { LogRecord } from '../../train/log';
@@ -20,7 +20,7 @@ export const startCommand = defineCommand({
   resumes: true,
   summary: 'the default experiment: build the offline WordNet task, train every strategy, print accuracy against re-embedding cost beside BM25 and the untrained (zero-shot) encoders',
   flags: {
-    strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle' },
+    strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle, and corrector[pool=ann] (the corrector re-scoring an HNSW pool on g′)' },
     sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates); headline: instead, the grid behind the reduction factor (src/experiments/headline-grid.ts), summary to results-committed/headline/', default: 'none', choices: ['none', 'cost', 'drift', 'all', 'headline'] },
     plan: { type: 'boolean', help: 'with --sweep headline: print the plan (runs, finished, estimated time) and stop', default: false },
     seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], defaultText: '1; with --sweep headline 1,2,3', ...SEED_RANGE },
@@ -55,6 +55,8 @@ export const startCommand = defineCommand({
     const { steps, lr } = resolveConfig(base);
     const sweep = o.sweep;
     const variants = [
+      // the scalable corrector beside whole-cache correction, unless the user picked the strategies
+      ...(o.strategies === undefined ? [SCALABLE_CORRECTOR] : []),
       ...(sweep === 'cost' || sweep === 'all' ? sweepVariants('cost', steps, lr) : []),
       ...(sweep === 'drift' || sweep === 'all' ? sweepVariants('drift', steps, lr) : []),
     ];
