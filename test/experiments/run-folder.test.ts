@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -93,6 +94,13 @@ describe('what a run folder holds', () => {
       // a checkpoint written by older code (its weights named otherwise): say so, and how to redo the run
       const metaFile = path.join(dir, 'checkpoint', 'weights.json');
       fs.writeFileSync(metaFile, fs.readFileSync(metaFile, 'utf8').replace('"encoder/0"', '"query/0"'));
+      // ... with a manifest that agrees with its files (only the names are older, not the checksums)
+      const manifestFile = path.join(dir, 'checkpoint', 'manifest.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      const entry = manifest.files.find((f: { name: string }) => f.name === 'weights.json');
+      const metaBytes = fs.readFileSync(metaFile);
+      Object.assign(entry, { bytes: metaBytes.length, sha256: createHash('sha256').update(metaBytes).digest('hex') });
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest));
       await assert.rejects(loadTrainedEncoders(dir, make), (e: Error) => e instanceof InputError && /predates the current checkpoint format/.test(e.message) && e.message.includes(`rm -r ${dir}`) && /lacks 'encoder\/0'/.test(e.message));
       assert.equal(tf.memory().numTensors, numTensors, 'a refused load disposes what it built');
     } finally {
