@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { InputError } from '../../util/errors';
 import { buildCacheFromFile, cacheEncoder } from '../../cache/from-file';
 import type { CacheDtype } from '../../cache/types';
+import { shardFromEnvironment } from '../../cache/shard-env';
 
 /** Parses `--shard i/n` (0 <= i < n). */
 export function parseShardFlag(value: string | undefined): { index: number; count: number } | undefined {
@@ -22,7 +23,7 @@ export const buildCacheCommand: Command = {
     dim: { type: 'int', help: 'output dimension of the random encoder', default: 128 },
     seed: { type: 'int', help: 'seed of the random encoder', default: 0 },
     dtype: { type: 'string', help: 'storage type of the shards', default: 'f32', choices: ['f32', 'f16'] },
-    shard: { type: 'string', help: 'build part i of n (0-based, e.g. $SLURM_ARRAY_TASK_ID/n); join the parts with merge-cache', placeholder: 'i/n' },
+    shard: { type: 'string', help: 'build part i of n (0-based); without it, from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX/FRESHCACHE_SHARD_COUNT or FRESHCACHE_SHARD (0/1: the whole corpus); join the parts with merge-cache', placeholder: 'i/n' },
     totalRows: { type: 'int', help: 'corpus rows (sharded builds count them when not given)' },
     batchSize: { type: 'int', help: 'texts per encoder call', default: 256 },
     shardRows: { type: 'int', help: 'rows per shard file (the same for every part)', default: 65536 },
@@ -30,6 +31,8 @@ export const buildCacheCommand: Command = {
     checkDuplicates: { type: 'boolean', help: 'refuse repeated corpus ids (keeps all ids in memory)', default: true },
   },
   async run(opts, ctx) {
+    const fromEnv = opts.shard === undefined ? shardFromEnvironment(process.env) : undefined;
+    if (fromEnv) ctx.log(`build-cache: part ${fromEnv.index}/${fromEnv.count} from ${fromEnv.from} (--shard 0/1 builds the whole corpus)`);
     const spec = String(opts.encoder);
     if (spec !== 'random') await ctx.backend();
     const encoder = await cacheEncoder(spec, { dim: opts.dim as number, seed: opts.seed as number });
@@ -39,7 +42,7 @@ export const buildCacheCommand: Command = {
         dir: String(opts.out),
         encoder,
         dtype: opts.dtype as CacheDtype,
-        shard: parseShardFlag(opts.shard as string | undefined),
+        shard: parseShardFlag(opts.shard as string | undefined) ?? fromEnv,
         totalRows: opts.totalRows as number | undefined,
         batchSize: opts.batchSize as number,
         shardRows: opts.shardRows as number,
