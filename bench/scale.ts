@@ -1,0 +1,332 @@
+/**
+ * Scaling benchmark: how cache building, exact and HNSW search, and the negative selection of one
+ * training step grow with the corpus, at about 117k (the default task itself), 500k, 1M and 2M rows
+ * of the corpus made by bench/scale-corpus.ts (real WordNet passages, then passages made from them),
+ * embedded by the GloVe bag encoder (100-d, L2-normalised; `build-cache --encoder glove`).
+ *
+ * Per size, three child processes (each its own peak RSS):
+ *   build   buildCache of the corpus: seconds, rows/s, peak RSS;
+ *   search  exact top-10 of the first `queries` dev queries over the on-disk cache (streamed, f32),
+ *           then a usearch HNSW index (inner product, M, ef_construction) built, saved beside the
+ *           cache, and swept over ef_search: q/s and recall@10 against exact, q/s at recall 0.95;
+ *   select  the selection of one training step: `batch` training queries, `negatives` per query,
+ *           gold positives excluded, the cache in memory (as training keeps it), a default-size
+ *           corrector h (MLP 100→256→100, untrained: timing only). Variants (VARIANTS below):
+ *           stale (no h), corrector (h on every row, exactSearch), pool (HNSW pool of `pool` rows,
+ *           h on the pool), amortised (h(g′) materialised every K steps, top `candidates` on it
+ *           re-scored by the current h) and amortised+ANN (the HNSW pool ranked on the
+ *           materialised cache). K is chosen per size as the smallest K whose materialisation,
+ *           spread over K steps, costs at most `fraction` of a step (amortisationPeriod), the step
+ *           taken as `--step-seconds` (the stale training step measured by the train-step bench at
+ *           117k). Amortised per-step time = median re-scoring step + materialisation / K.
+ * Whole training steps per variant (encoders, loss, corrector update) are phase 2: the loop's
+ * `stepSeconds` fill the same records (see VARIANTS); until then the report estimates step time as
+ * (the measured stale step at 117k − the stale selection at 117k) + the variant's selection.
+ *
+ * Writes results/bench-scale.json and, with --save-dir (default bench/results), scale.json, scale.md
+ * (table), scale-steps.json (plotly spec) and scale-steps.png (log-log plot, when chromium is there).
+ *
+ *   node --import tsx bench/scale.ts [--sizes 117791,500000,1000000,2000000] [--queries 1000]
+ *        [--threads 2] [--M 16] [--ef-construction 64] [--ef 16,32,64,128,256] [--ann-max-rows 2000000]
+ *        [--batch 64] [--negatives 4] [--pool 256] [--candidates 64] [--fraction 0.1]
+ *        [--step-seconds 0.211] [--select-steps 5] [--save-dir bench/results] [--out results/bench-scale.json]
+ *        [--work <dir>] [--keep]
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeJsonAtomic } from '../src/util/atomic';
+import type { tf } from '../src/tensor';
+import { median, peakRssMiB, qpsAtRecall, timeIt } from './harness';
+import { loadCorpusBase, scaleCorpus } from './scale-corpus';
+import { writeScaleReport } from './scale-report';
+
+export interface ScaleOptions {
+  sizes: number[];
+  queries: number;
+  threads: number;
+  M: number;
+  efConstruction: number;
+  efs: number[];
+  annMaxRows: number;
+  batch: number;
+  negatives: number;
+  pool: number;
+  candidates: number;
+  fraction: number;
+  stepSeconds: number;
+  selectSteps: number;
+  saveDir: string | null;
+  out: string;
+  work: string;
+  keep: boolean;
+}
+
+const DEFAULTS: ScaleOptions = {
+  sizes: [117791, 500000, 1000000, 2000000], queries: 1000, threads: 2, M: 16, efConstruction: 64, efs: [16, 32, 64, 128, 256],
+  annMaxRows: 2000000, batch: 64, negatives: 4, pool: 256, candidates: 64, fraction: 0.1, stepSeconds: 0.211, selectSteps: 5,
+  saveDir: path.join(__dirname, 'results'), out: path.join('results', 'bench-scale.json'), work: '', keep: false,
+};
+
+/** One selection variant of a training step; phase 2 adds the whole step's time under the loop. */
+export interface VariantRecord {
+  name: string;
+  /** Median seconds of the step's selection (amortised: re-scoring step + materialisation / K). */
+  selectSeconds: number;
+  /** Rows h was applied to per step (amortised: materialisation rows / K + re-scored rows). */
+  correctedRowsPerStep: number;
+  /** K of the amortised variants. */
+  every?: number;
+  materialiseSeconds?: number;
+  /** Phase 2: the whole training step under the loop (null until measured). */
+  stepSeconds: number | null;
+}
+
+export interface SizeRecord {
+  rows: number;
+  dim: number;
+  build: { seconds: number; rowsPerSecond: number; peakRssMiB: number; cacheMiB: number };
+  search: {
+    exact: { queries: number; seconds: number[]; queriesPerSecond: number; peakRssMiB: number };
+    hnsw: null | { M: number; efConstruction: number; buildSeconds: number; sweep: { ef: number; qps: number; recall: number }[]; qpsAtRecall095: number | null };
+  };
+  select: { peakRssMiB: number; variants: VariantRecord[] } | null;
+}
+
+/** Which selections the select phase times (in this order); `ann` ones need the HNSW index. */
+export const VARIANTS = ['stale', 'corrector', 'pool', 'amortised', 'amortised+ann'] as const;
+
+function childJson(phase: string, rows: number, o: ScaleOptions, log: (l: string) => void): any {
+  const file = path.join(o.work, `${phase}-${rows}.json`);
+  const args = ['--import', 'tsx', __filename, '--phase', phase, '--rows', String(rows), '--work', o.work, '--result', file, ...optionArgs(o)];
+  log(`[scale] ${phase} ${rows} rows`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, TF_NUM_INTRAOP_THREADS: String(o.threads), TF_NUM_INTEROP_THREADS: '1' } });
+  if (r.status !== 0) throw new Error(`scale ${phase} at ${rows} rows failed (exit ${r.status})`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Runs every size and phase; writes the JSON record and the report. */
+export async function runScale(partial: Partial<ScaleOptions> = {}, log = (l: string) => process.stderr.write(l + '\n')): Promise<Record<string, unknown>> {
+  const o: ScaleOptions = { ...DEFAULTS, ...partial };
+  const ownWork = !o.work;
+  if (ownWork) o.work = fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-scale-'));
+  const started = Date.now();
+  const sizes: SizeRecord[] = [];
+  try {
+    for (const rows of o.sizes) {
+      const build = childJson('build', rows, o, log);
+      const search = childJson('search', rows, o, log);
+      const select = childJson('select', rows, o, log);
+      sizes.push({ rows, dim: build.dim, build: build.build, search: search.search, select: select.select });
+      if (!o.keep) fs.rmSync(path.join(o.work, `cache-${rows}`), { recursive: true, force: true });
+    }
+  } finally {
+    if (ownWork && !o.keep) fs.rmSync(o.work, { recursive: true, force: true });
+  }
+  const record = {
+    bench: 'scale', date: new Date().toISOString(), seconds: (Date.now() - started) / 1000,
+    loadAvgAtEnd: os.loadavg(), settings: { ...o, work: undefined, saveDir: undefined, out: undefined }, sizes,
+  };
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  writeJsonAtomic(o.out, record);
+  if (o.saveDir) await writeScaleReport(record, o.saveDir, log);
+  log(`[scale] wrote ${o.out}${o.saveDir ? ` and ${o.saveDir}/scale.{json,md}, scale-steps.{json,png}` : ''}`);
+  return record;
+}
+
+// ---- the phases (each in its own process) ----
+
+async function phaseBuild(rows: number, o: ScaleOptions) {
+  const { buildCache } = await import('../src/cache/build');
+  const { cacheEncoder, encodeFnFor } = await import('../src/cache/from-file');
+  const { passageText } = await import('../src/train/data');
+  const { initBackend } = await import('../src/tensor');
+  await initBackend();
+  const base = await loadCorpusBase();
+  const encoder = await cacheEncoder('glove');
+  const dir = path.join(o.work, `cache-${rows}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const seconds = await timeIt(() => buildCache({
+    dir, corpus: scaleCorpus(base, { rows }), encode: encodeFnFor(encoder), dim: encoder.dim, normalized: encoder.normalized,
+    encoder: { kind: encoder.kind, fingerprint: encoder.fingerprint(), config: encoder.config() }, totalRows: rows,
+    textOf: (d) => passageText(d.title ?? '', d.text),
+  }));
+  const bytes = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+  return { dim: encoder.dim, build: { seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB(), cacheMiB: bytes / 2 ** 20 } };
+}
+
+/** The task's queries of `split` with their positive rows (rows of the real passages come first in every size). */
+async function taskQueries(split: string) {
+  const { loadTrainData } = await import('../src/train/data');
+  const { ensureDefaultTask } = await import('../src/data/wordnet');
+  return (await loadTrainData(await ensureDefaultTask(), [split])).splits[split];
+}
+
+async function phaseSearch(rows: number, o: ScaleOptions) {
+  const { initBackend } = await import('../src/tensor');
+  const { openCache } = await import('../src/cache/reader');
+  const { cacheEncoder, encodeFnFor } = await import('../src/cache/from-file');
+  const { exactSearch, buildAnnIndex, openAnnIndex, recallAtK } = await import('../src/search');
+  await initBackend();
+  const dir = path.join(o.work, `cache-${rows}`);
+  const cache = await openCache(dir);
+  const encoder = await cacheEncoder('glove');
+  const dev = await taskQueries('dev');
+  const queries = await encodeFnFor(encoder)(dev.queryTexts.slice(0, o.queries));
+  const nq = queries.length / cache.dim;
+  let ref = await exactSearch({ source: cache, queries, k: 10 }); // warm-up (page cache)
+  const seconds: number[] = [];
+  for (let r = 0; r < 3; r++) seconds.push(await timeIt(async () => { ref = await exactSearch({ source: cache, queries, k: 10 }); }));
+  const exact = { queries: nq, seconds, queriesPerSecond: nq / median(seconds), peakRssMiB: peakRssMiB() };
+  let hnsw: SizeRecord['search']['hnsw'] = null;
+  if (rows <= o.annMaxRows) {
+    const buildSeconds = await timeIt(async () => {
+      const idx = await buildAnnIndex({ source: cache, settings: { metric: 'ip', connectivity: o.M, expansionAdd: o.efConstruction }, threads: o.threads, cacheDir: dir });
+      idx.save(dir);
+    });
+    const sweep: { ef: number; qps: number; recall: number }[] = [];
+    for (const ef of o.efs) {
+      const idx = await openAnnIndex({ dir, mode: 'load', expansionSearch: ef });
+      let recall = NaN;
+      const once = await timeIt(() => { recall = recallAtK(idx.search(queries, 10, { threads: o.threads }), ref); });
+      const reps = Math.max(1, Math.min(20, Math.ceil(0.5 / Math.max(once, 1e-3))));
+      const t: number[] = [];
+      for (let r = 0; r < 3; r++) t.push(await timeIt(() => { for (let i = 0; i < reps; i++) idx.search(queries, 10, { threads: o.threads }); }) / reps);
+      sweep.push({ ef, qps: nq / median(t), recall });
+    }
+    hnsw = { M: o.M, efConstruction: o.efConstruction, buildSeconds, sweep, qpsAtRecall095: qpsAtRecall(sweep, 0.95) };
+  }
+  cache.close();
+  return { search: { exact, hnsw } };
+}
+
+async function phaseSelect(rows: number, o: ScaleOptions) {
+  const { initBackend } = await import('../src/tensor');
+  const { openCache } = await import('../src/cache/reader');
+  const { MemoryEmbeddings } = await import('../src/cache/memory');
+  const { cacheEncoder, encodeFnFor } = await import('../src/cache/from-file');
+  const { buildCorrector } = await import('../src/corrector/networks');
+  const { exactSearch, candidatePoolSearch, openAnnIndex, AmortisedSelection, amortisationPeriod } = await import('../src/search');
+  const { Rng } = await import('../src/util/rng');
+  await initBackend();
+  const dir = path.join(o.work, `cache-${rows}`);
+  const reader = await openCache(dir);
+  const source = await MemoryEmbeddings.fromSource(reader);
+  const index = fs.existsSync(path.join(dir, 'index.usearch')) ? await openAnnIndex({ dir, mode: 'load', expansionSearch: o.pool }) : null;
+  reader.close();
+  const encode = encodeFnFor(await cacheEncoder('glove'));
+  const train = await taskQueries('train');
+  const rng = new Rng(7);
+  const steps = o.selectSteps + 1; // step 0 is the warm-up (and the amortised materialisation)
+  const batches = await Promise.all(Array.from({ length: steps }, async () => {
+    const qi = Array.from({ length: o.batch }, () => rng.int(train.queryIds.length));
+    return { queries: await encode(qi.map((i) => train.queryTexts[i])), exclude: qi.map((i) => train.positives[i]) };
+  }));
+  const h = buildCorrector({ dim: source.dim, kind: 'mlp', depth: 1, width: 256, activation: 'relu', seed: 1 });
+  const transform = (b: tf.Tensor2D) => h.apply(b);
+  const k = o.negatives;
+  const variants: VariantRecord[] = [];
+  const timeSteps = async (fn: (s: number) => Promise<number>) => {
+    const t: number[] = [];
+    let rowsSum = 0;
+    for (let s = 0; s < steps; s++) {
+      let rowsHere = 0;
+      const sec = await timeIt(async () => { rowsHere = await fn(s); });
+      if (s > 0) { t.push(sec); rowsSum += rowsHere; }
+    }
+    return { seconds: median(t), rowsPerStep: rowsSum / (steps - 1) };
+  };
+  for (const name of VARIANTS) {
+    if (name.includes('ann') || name === 'pool') if (!index) continue;
+    if (name === 'stale' || name === 'corrector') {
+      const r = await timeSteps(async (s) => {
+        await exactSearch({ source, k, ...batches[s], transform: name === 'corrector' ? transform : undefined });
+        return name === 'corrector' ? source.rows : 0;
+      });
+      variants.push({ name, selectSeconds: r.seconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
+    } else if (name === 'pool') {
+      const r = await timeSteps(async (s) => {
+        await candidatePoolSearch({ index: index!, source, k, ...batches[s], transform, poolSize: o.pool, threads: 1 });
+        return Math.min(source.rows, o.batch * o.pool);
+      });
+      variants.push({ name, selectSeconds: r.seconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
+    } else {
+      const ann = name === 'amortised+ann' ? { index: index!, pool: o.pool, threads: 1 } : undefined;
+      // the materialisation alone sets K; then K-1 re-scoring steps are timed
+      const probe = new AmortisedSelection({ every: 1, candidates: o.candidates, ann });
+      const materialiseSeconds = await timeIt(() => probe.select({ step: 0, source, k, transform, ...batches[0] }));
+      const every = amortisationPeriod(materialiseSeconds, o.stepSeconds, o.fraction);
+      const sel = new AmortisedSelection({ every: Math.max(every, steps), candidates: o.candidates, ann });
+      const r = await timeSteps(async (s) => (await sel.select({ step: s, source, k, transform, ...batches[s] })).correctedRows);
+      variants.push({
+        name, every, materialiseSeconds, selectSeconds: r.seconds + materialiseSeconds / every,
+        correctedRowsPerStep: r.rowsPerStep + source.rows / every, stepSeconds: null,
+      });
+    }
+  }
+  h.dispose();
+  return { select: { peakRssMiB: peakRssMiB(), variants } };
+}
+
+// ---- command line ----
+
+function optionArgs(o: ScaleOptions): string[] {
+  return ['--queries', o.queries, '--threads', o.threads, '--M', o.M, '--ef-construction', o.efConstruction, '--ef', o.efs.join(','),
+    '--ann-max-rows', o.annMaxRows, '--batch', o.batch, '--negatives', o.negatives, '--pool', o.pool, '--candidates', o.candidates,
+    '--fraction', o.fraction, '--step-seconds', o.stepSeconds, '--select-steps', o.selectSteps].map(String);
+}
+
+function parseArgs(argv: string[]): Partial<ScaleOptions> & { phase?: string; rows?: number; result?: string } {
+  const o: Partial<ScaleOptions> & { phase?: string; rows?: number; result?: string } = {};
+  const list = (v: string) => v.split(',').map(Number);
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i];
+    if (key === '--keep') { o.keep = true; continue; }
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${key}: expected a value`);
+    const num = () => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${key} ${v}: expected a positive number`);
+      return n;
+    };
+    switch (key) {
+      case '--sizes': o.sizes = list(v); break;
+      case '--queries': o.queries = num(); break;
+      case '--threads': o.threads = num(); break;
+      case '--M': o.M = num(); break;
+      case '--ef-construction': o.efConstruction = num(); break;
+      case '--ef': o.efs = list(v); break;
+      case '--ann-max-rows': o.annMaxRows = num(); break;
+      case '--batch': o.batch = num(); break;
+      case '--negatives': o.negatives = num(); break;
+      case '--pool': o.pool = num(); break;
+      case '--candidates': o.candidates = num(); break;
+      case '--fraction': o.fraction = num(); break;
+      case '--step-seconds': o.stepSeconds = num(); break;
+      case '--select-steps': o.selectSteps = num(); break;
+      case '--save-dir': o.saveDir = v === 'none' ? null : v; break;
+      case '--out': o.out = v; break;
+      case '--work': o.work = v; break;
+      case '--phase': o.phase = v; break;
+      case '--rows': o.rows = num(); break;
+      case '--result': o.result = v; break;
+      default: throw new Error(`unknown flag ${key}; see the header of bench/scale.ts`);
+    }
+  }
+  return o;
+}
+
+if (require.main === module) {
+  (async () => {
+    const a = parseArgs(process.argv.slice(2));
+    if (!a.phase) return void (await runScale(a));
+    const o: ScaleOptions = { ...DEFAULTS, ...a };
+    const phases: Record<string, (rows: number, o: ScaleOptions) => Promise<unknown>> = { build: phaseBuild, search: phaseSearch, select: phaseSelect };
+    if (!phases[a.phase] || !a.rows || !a.result) throw new Error(`--phase build|search|select needs --rows and --result`);
+    writeJsonAtomic(a.result, await phases[a.phase](a.rows, o));
+  })().catch((e) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  });
+}
