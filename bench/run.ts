@@ -226,13 +226,14 @@ export function rowsOf(run: SectionRun, limits: { memoryGBps: number; diskWriteM
       for (const r of j.results) {
         const e = r.exact;
         out.push(row(s, `exact top-${r.k}, ${r.dataset} ${fmt(r.rows)}×${r.dim}, ${r.queries} queries`, `${fmt(e.ours.queriesPerSecond)} q/s`, e.faiss ? `FAISS IndexFlatIP ${fmt(e.faiss.queriesPerSecond)} q/s` : 'not run', e.ratioQpsOursOverFaiss, GOAL_PEER,
-          e.topkAgreement !== null ? `top-${r.k} agreement ${fmt(e.topkAgreement)}` : undefined));
+          [e.topkAgreement !== null ? `top-${r.k} agreement ${fmt(e.topkAgreement)}` : '', e.ratioCpuFaissOverOurs ? `CPU time FAISS / ours ${fmt(e.ratioCpuFaissOverOurs)}` : '', e.peakRssMiBAfter ? `peak RSS ${fmt(e.peakRssMiBAfter)} MiB (data included)` : ''].filter(Boolean).join('; ') || undefined));
         if (r.ann?.atEqualRecall) {
           for (const a of r.ann.atEqualRecall) {
-            out.push(row(s, `HNSW at recall@${r.k} ≥ ${a.targetRecall}, ${r.dataset} ${fmt(r.ann.rows)} rows (M ${r.ann.M})`,
+            const c = (r.ann.atEqualRecallCpu as { targetRecall: number; ratio: number | null }[] | undefined)?.find((x) => x.targetRecall === a.targetRecall);
+            out.push(row(s, `HNSW at recall@${r.k} ≥ ${a.targetRecall}, ${r.dataset} ${fmt(r.ann.rows)} rows (M ${r.ann.M}${r.ann.quantization && r.ann.quantization !== 'f32' ? `, usearch ${r.ann.quantization}` : ''})`,
               a.oursQps !== null ? `usearch ${fmt(a.oursQps)} q/s (first reached at ef ${a.ours.ef}: recall ${fmt(a.ours.recall)})` : 'not reached',
               a.peerQps !== null ? `FAISS HNSW ${fmt(a.peerQps)} q/s (first reached at efSearch ${a.peer.ef}: recall ${fmt(a.peer.recall)})` : 'not reached', a.ratio, GOAL_PEER,
-              'q/s interpolated at exactly the target recall between sweep points'));
+              `q/s interpolated at exactly the target recall between sweep points${c?.ratio ? `; on CPU time per query: ${fmt(c.ratio)}x` : ''}`));
           }
           out.push(row(s, `HNSW build, ${r.dataset} ${fmt(r.ann.rows)} rows`, `usearch ${fmt(r.ann.buildSeconds.ours)} s`, r.ann.buildSeconds.faiss ? `FAISS ${fmt(r.ann.buildSeconds.faiss)} s` : '–',
             r.ann.buildSeconds.faiss ? r.ann.buildSeconds.faiss / r.ann.buildSeconds.ours : null, null));

@@ -7,14 +7,20 @@
  *     as given) vs faiss.IndexHNSWFlat(M, METRIC_INNER_PRODUCT) with the same efConstruction, both
  *     swept over ef_search (usearch expansion_search / FAISS efSearch); queries/s compared at equal
  *     recall@k (each side's fastest setting that reaches the target recall).
- * Datasets: 'synthetic' (rows × dim in 1000 Gaussian clusters, as bench/search.ts generates them)
- * and 'wordnet' (the offline default task's 117,791 passages embedded by the GloVe bag encoder,
- * queries its first `queries` queries). Data goes to FAISS through raw float32 files in os.tmpdir().
- * Writes results/bench-search-faiss.json.
+ * Datasets: 'synthetic' (rows × dim in 1000 Gaussian clusters, as bench/search.ts generates them;
+ * 'synthetic:2000000x100' names its own size) and 'wordnet' (the offline default task's 117,791
+ * passages embedded by the GloVe bag encoder, queries its first `queries` queries). Data goes to
+ * FAISS through raw float32 files in os.tmpdir(). Writes results/bench-search-faiss.json.
+ *
+ * Besides wall time, each measurement records the CPU seconds it used (ours: process.cpuUsage; the
+ * peer: utime + stime of its process from /proc), so the ratio can also be read as work per query,
+ * which load from other processes on a shared machine does not inflate the way it inflates wall time.
+ * The usearch index's vectors are stored as `--quantization` (f32 default; f16 halves the memory
+ * the graph walk reads; recall is always measured against exact f32 search).
  *
  *   node --import tsx bench/search-vs-faiss.ts [--rows 1000000] [--dim 128] [--queries 1000] [--k 10]
  *        [--threads 2] [--rounds 3] [--datasets synthetic,wordnet] [--ann-rows 1000000] [--M 16]
- *        [--ef-construction 128] [--ef 16,32,64,128,256,512] [--targets 0.9,0.95,0.99]
+ *        [--ef-construction 128] [--ef 16,24,32,48,64,96,128,192,256,512] [--targets 0.9,0.95,0.99] [--quantization f32|f16]
  *        [--python bench/peers/.venv/bin/python] [--out results/bench-search-faiss.json]
  */
 import * as fs from 'fs';
@@ -38,6 +44,7 @@ export interface SearchVsFaissOptions {
   efConstruction?: number;
   efs?: number[];
   targets?: number[];
+  quantization?: 'f32' | 'f16';
   python?: string;
   out?: string;
   log?: (line: string) => void;
@@ -92,6 +99,34 @@ export function atEqualRecall(ours: SweepPoint[], peer: SweepPoint[], targets: n
   });
 }
 
+/** CPU seconds (user + system) used so far by this process, or by process `pid` (Linux /proc; 10 ms ticks). */
+export function cpuSecondsOf(pid?: number): number {
+  if (pid === undefined) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/**
+ * Wraps contestants so each run's CPU seconds (per search: divided by `per`) are recorded too; the
+ * first run of each is the warm-up (measureInterleaved runs one warm-up round first) and is dropped.
+ */
+function withCpu(contestants: { name: string; run: () => Promise<number>; pid?: number; per?: number }[]) {
+  const cpu: Record<string, number[]> = {};
+  const wrapped = contestants.map((c) => ({
+    name: c.name,
+    run: async () => {
+      const c0 = cpuSecondsOf(c.pid);
+      const s = await c.run();
+      (cpu[c.name] ??= []).push((cpuSecondsOf(c.pid) - c0) / (c.per ?? 1));
+      return s;
+    },
+  }));
+  return { wrapped, cpu: () => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v.slice(1)])) };
+}
+
 function writeF32(file: string, a: Float32Array): void {
   fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
@@ -128,7 +163,8 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
   const datasets = o.datasets ?? ['synthetic', 'wordnet'];
   const M = o.M ?? 16;
   const efC = o.efConstruction ?? 128;
-  const efs = o.efs ?? [16, 32, 64, 128, 256, 512];
+  const efs = o.efs ?? [16, 24, 32, 48, 64, 96, 128, 192, 256, 512];
+  const quantization = o.quantization ?? 'f32';
   const targets = o.targets ?? [0.9, 0.95, 0.99];
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = o.out ?? path.join('results', 'bench-search-faiss.json');
@@ -150,13 +186,15 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
       let data: Float32Array;
       let queries: Float32Array;
       let d = dim;
-      if (name === 'synthetic') {
+      const sized = /^synthetic(?::(\d+)x(\d+))?$/.exec(name);
+      if (sized) {
+        d = sized[2] ? Number(sized[2]) : dim;
         const rng = new Rng(1);
-        data = clusteredRows(rng, rows, dim, 1000, 0.35);
-        queries = queriesNearRows(rng, data, dim, nq, 0.1);
+        data = clusteredRows(rng, sized[1] ? Number(sized[1]) : rows, d, 1000, 0.35);
+        queries = queriesNearRows(rng, data, d, nq, 0.1);
       } else if (name === 'wordnet') {
         ({ data, queries, dim: d } = await wordnetData(nq, log));
-      } else throw new Error(`unknown dataset '${name}'; expected synthetic or wordnet`);
+      } else throw new Error(`unknown dataset '${name}'; expected synthetic, synthetic:<rows>x<dim> or wordnet`);
       const n = data.length / d;
       const q = queries.length / d;
       log(`${name}: ${n} × ${d}, ${q} queries, top-${k}, ${threads} threads`);
@@ -170,11 +208,12 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
       // exact
       let ref: Awaited<ReturnType<typeof exactSearch>> | null = null;
       const flatOut = path.join(tmp, `${name}-flat.i64`);
-      const contestants = [
+      const contestants = withCpu([
         { name: 'ours', run: () => timeIt(async () => { ref = await exactSearch({ source, queries, k }); }) },
-        ...(peer ? [{ name: 'faiss', run: async () => (await peer.request({ cmd: 'flat', k, out: flatOut })).seconds as number }] : []),
-      ];
-      const t = await measureInterleaved(contestants, { rounds, warmup: 1, log });
+        ...(peer ? [{ name: 'faiss', pid: peer.proc.pid, run: async () => (await peer.request({ cmd: 'flat', k, out: flatOut })).seconds as number }] : []),
+      ]);
+      const t = await measureInterleaved(contestants.wrapped, { rounds, warmup: 1, log });
+      const cpu = contestants.cpu();
       let agreement: number | null = null;
       if (peer && ref) {
         const b = fs.readFileSync(flatOut);
@@ -182,16 +221,18 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
         agreement = overlapAtK((ref as { indices: Int32Array }).indices, Array.from(ids, Number), q, k);
       }
       const exact = {
-        ours: { ...summarize(t.ours), queriesPerSecond: q / summarize(t.ours).median, seconds: t.ours },
-        faiss: peer ? { ...summarize(t.faiss), queriesPerSecond: q / summarize(t.faiss).median, seconds: t.faiss } : null,
+        ours: { ...summarize(t.ours), queriesPerSecond: q / summarize(t.ours).median, seconds: t.ours, cpuSeconds: cpu.ours },
+        faiss: peer ? { ...summarize(t.faiss), queriesPerSecond: q / summarize(t.faiss).median, seconds: t.faiss, cpuSeconds: cpu.faiss } : null,
         ratioQpsOursOverFaiss: peer ? ratioOfMedians(t.faiss, t.ours) : null,
+        ratioCpuFaissOverOurs: peer ? ratioOfMedians(cpu.faiss, cpu.ours) : null,
+        peakRssMiBAfter: peakRssMiB(),
         topkAgreement: agreement,
       };
-      log(`  exact: ours ${exact.ours.queriesPerSecond.toFixed(1)} q/s` + (exact.faiss ? `, faiss ${exact.faiss.queriesPerSecond.toFixed(1)} q/s, ratio ${exact.ratioQpsOursOverFaiss!.toFixed(2)}, top-${k} agreement ${agreement?.toFixed(4)}` : ''));
+      log(`  exact: ours ${exact.ours.queriesPerSecond.toFixed(1)} q/s` + (exact.faiss ? `, faiss ${exact.faiss.queriesPerSecond.toFixed(1)} q/s, ratio ${exact.ratioQpsOursOverFaiss!.toFixed(2)} (CPU time: ${exact.ratioCpuFaissOverOurs!.toFixed(2)}), top-${k} agreement ${agreement?.toFixed(4)}` : ''));
 
       // approximate
       let ann: Record<string, unknown> | null = null;
-      const annRows = Math.min(n, name === 'synthetic' ? (o.annRows ?? n) : n);
+      const annRows = Math.min(n, sized ? (o.annRows ?? n) : n);
       if (efs.length) {
         const annSource = annRows === n ? source : new MemoryEmbeddings(data.subarray(0, annRows * d), d);
         const annRef = annRows === n && ref ? ref : await exactSearch({ source: annSource, queries, k });
@@ -202,35 +243,41 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
         const idxDir = path.join(tmp, `${name}-usearch`);
         let oursBuild = 0;
         oursBuild = await timeIt(async () => {
-          const idx = await buildAnnIndex({ source: annSource, settings: { metric: 'ip', connectivity: M, expansionAdd: efC }, threads });
+          const idx = await buildAnnIndex({ source: annSource, settings: { metric: 'ip', quantization, connectivity: M, expansionAdd: efC }, threads });
           idx.save(idxDir);
         });
-        log(`  usearch build (M ${M}, ef_construction ${efC}, ${annRows} rows): ${oursBuild.toFixed(1)} s`);
+        log(`  usearch build (M ${M}, ef_construction ${efC}, ${quantization}, ${annRows} rows): ${oursBuild.toFixed(1)} s`);
         let peerBuild: number | null = null;
         if (peer) {
           peerBuild = (await peer.request({ cmd: 'hnsw_build', M, efConstruction: efC })).seconds as number;
           log(`  faiss HNSW build: ${peerBuild.toFixed(1)} s`);
         }
-        const oursPts: (SweepPoint & { seconds: number[]; searchesPerMeasurement?: number })[] = [];
-        const peerPts: { ef: number; qps: number; recall: number; seconds: number[] }[] = [];
+        const oursPts: (SweepPoint & { seconds: number[]; cpuSecondsPerQuery: number; searchesPerMeasurement?: number })[] = [];
+        const peerPts: { ef: number; qps: number; recall: number; seconds: number[]; cpuSecondsPerQuery: number }[] = [];
         for (const ef of efs) {
-          const idx = await openAnnIndex({ dir: idxDir, mode: 'view', expansionSearch: ef, checkStale: false });
+          const idx = await openAnnIndex({ dir: idxDir, mode: 'load', expansionSearch: ef, checkStale: false });
           let recall = NaN;
           let peerRecall = NaN;
           // each measurement repeats the search until it takes about 0.3 s (both sides the same count)
           const once = await timeIt(() => { recall = recallAtK(idx.search(queries, k, { threads }), annRef); });
           const reps = Math.max(1, Math.min(50, Math.ceil(0.3 / Math.max(once, 1e-4))));
-          const tt = await measureInterleaved([
-            { name: 'ours', run: async () => (await timeIt(() => { for (let r = 0; r < reps; r++) idx.search(queries, k, { threads }); })) / reps },
-            ...(peer ? [{ name: 'faiss', run: async () => { const r = await peer.request({ cmd: 'hnsw', k, efSearch: ef, reps }); peerRecall = r.recall; return r.seconds as number; } }] : []),
-          ], { rounds, warmup: 1 });
-          oursPts.push({ ef, qps: q / summarize(tt.ours).median, recall, seconds: tt.ours, searchesPerMeasurement: reps });
-          if (peer) peerPts.push({ ef, qps: q / summarize(tt.faiss).median, recall: peerRecall, seconds: tt.faiss });
-          log(`  ef ${ef}: usearch ${oursPts.at(-1)!.qps.toFixed(0)} q/s recall ${recall.toFixed(4)}` + (peer ? ` | faiss ${peerPts.at(-1)!.qps.toFixed(0)} q/s recall ${peerRecall.toFixed(4)}` : ''));
+          const cs = withCpu([
+            { name: 'ours', per: reps * q, run: async () => (await timeIt(() => { for (let r = 0; r < reps; r++) idx.search(queries, k, { threads }); })) / reps },
+            ...(peer ? [{ name: 'faiss', pid: peer.proc.pid, per: reps * q, run: async () => { const r = await peer.request({ cmd: 'hnsw', k, efSearch: ef, reps }); peerRecall = r.recall; return r.seconds as number; } }] : []),
+          ]);
+          const tt = await measureInterleaved(cs.wrapped, { rounds, warmup: 1 });
+          const cpu = cs.cpu();
+          oursPts.push({ ef, qps: q / summarize(tt.ours).median, recall, seconds: tt.ours, cpuSecondsPerQuery: summarize(cpu.ours).median, searchesPerMeasurement: reps });
+          if (peer) peerPts.push({ ef, qps: q / summarize(tt.faiss).median, recall: peerRecall, seconds: tt.faiss, cpuSecondsPerQuery: summarize(cpu.faiss).median });
+          const us = (x: number) => `${(x * 1e6).toFixed(0)} CPU-µs/q`;
+          log(`  ef ${ef}: usearch ${oursPts.at(-1)!.qps.toFixed(0)} q/s ${us(oursPts.at(-1)!.cpuSecondsPerQuery)} recall ${recall.toFixed(4)}` + (peer ? ` | faiss ${peerPts.at(-1)!.qps.toFixed(0)} q/s ${us(peerPts.at(-1)!.cpuSecondsPerQuery)} recall ${peerRecall.toFixed(4)}` : ''));
         }
         fs.rmSync(idxDir, { recursive: true, force: true });
+        // the same comparison on CPU time: queries per CPU-second as the "q/s" of each point
+        const perCpu = (pts: { ef: number; recall: number; cpuSecondsPerQuery: number }[]) => pts.map((p) => ({ ef: p.ef, recall: p.recall, qps: 1 / p.cpuSecondsPerQuery }));
         ann = {
-          rows: annRows, M, efConstruction: efC,
+          rows: annRows, M, efConstruction: efC, quantization,
+          atEqualRecallCpu: peer ? atEqualRecall(perCpu(oursPts), perCpu(peerPts), targets) : null,
           buildSeconds: { ours: oursBuild, faiss: peerBuild },
           sweep: { ours: oursPts, faiss: peer ? peerPts : null },
           atEqualRecall: peer ? atEqualRecall(oursPts, peerPts, targets) : null,
@@ -282,9 +329,13 @@ function parseArgs(argv: string[]): SearchVsFaissOptions {
     else if (key === '--ef-construction') o.efConstruction = num();
     else if (key === '--ef') o.efs = v === 'none' ? [] : nums(v);
     else if (key === '--targets') o.targets = nums(v);
+    else if (key === '--quantization') {
+      if (v !== 'f32' && v !== 'f16') throw new Error(`--quantization ${v}: expected f32 or f16`);
+      o.quantization = v;
+    }
     else if (key === '--python') o.python = v;
     else if (key === '--out') o.out = v;
-    else throw new Error(`unknown flag ${key}; expected --rows --dim --queries --k --threads --rounds --datasets --ann-rows --M --ef-construction --ef --targets --python --out`);
+    else throw new Error(`unknown flag ${key}; expected --rows --dim --queries --k --threads --rounds --datasets --ann-rows --M --ef-construction --ef --targets --quantization --python --out`);
   }
   return o;
 }

@@ -12,6 +12,7 @@ reads JSON lines on stdin, answers one JSON line each ({"ok": true, ...}):
     {"cmd": "hnsw_build", "M": 16, "efConstruction": 128}      answers seconds
     {"cmd": "hnsw", "k": 10, "efSearch": 64, "reps": 1}        timed searches (seconds per search, mean of reps) and
         recall@k against the flat result (|approx ∩ exact| / k, averaged over queries)
+    {"cmd": "threads", "n": 1}                                  OpenMP threads from now on
     {"cmd": "quit"}
 Standalone: python faiss_search.py --rows 100000 --dim 128 --queries 1000 (random data, prints JSON).
 """
@@ -78,7 +79,12 @@ def hnsw_search(msg):
     return {"seconds": secs, "recall": recall(ids, state["exact"])}
 
 
-CMDS = {"load": load, "flat": flat_search, "hnsw_build": hnsw_build, "hnsw": hnsw_search}
+def threads(msg):
+    faiss.omp_set_num_threads(int(msg["n"]))
+    return {"threads": int(msg["n"])}
+
+
+CMDS = {"load": load, "flat": flat_search, "hnsw_build": hnsw_build, "hnsw": hnsw_search, "threads": threads}
 
 
 def main():

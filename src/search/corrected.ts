@@ -19,6 +19,8 @@
  */
 import { tf } from '../tensor';
 import { MemoryEmbeddings } from '../cache/memory';
+import { HalfEmbeddings } from '../cache/half';
+import { toFloat16 } from '../util/f16';
 import { InputError, throwIfAborted } from '../util/errors';
 import { DEFAULT_BLOCK_ROWS, blockReader, exactSearch } from './exact';
 import { rescorePool, readRows } from './pool';
@@ -37,6 +39,8 @@ export interface AmortisedSelectionOptions {
   ann?: { index: AnnIndex; pool: number; threads?: number };
   /** Rows per block of the materialisation pass and of the exact scans (default 16384; the same as exactSearch's for K = 1 to match it exactly). */
   blockRows?: number;
+  /** How h(g′) is held: 'f32' (default; K = 1 then equals whole-cache correction exactly) or 'f16' (half the memory, rounded). */
+  storage?: 'f32' | 'f16';
 }
 
 export interface AmortisedSelectOptions extends SearchOptionsBase {
@@ -58,16 +62,20 @@ export interface CorrectedSelection {
 export interface AmortisedSnapshot {
   at: number;
   dim: number;
-  data: Float32Array;
+  /** h(g′), row-major: float32 values, or float16 bits with storage 'f16'. */
+  data: Float32Array | Uint16Array;
   pending: number[];
 }
+
+/** The materialised h(g′): float32 rows, or float16 bits converted as blocks are read. */
+type CorrectedRows = MemoryEmbeddings | HalfEmbeddings;
 
 /** The amortised selection of one training run (it holds the materialised cache between steps). */
 export class AmortisedSelection {
   readonly every: number;
   readonly candidates: number;
   private readonly blockRows: number;
-  private corrected: MemoryEmbeddings | null = null;
+  private corrected: CorrectedRows | null = null;
   private at = -1;
   private pending = new Set<number>();
   private stale = true;
@@ -120,7 +128,7 @@ export class AmortisedSelection {
     let correctedRows = 0;
     const due = this.stale || !this.corrected || o.step - this.at >= this.every || o.step < this.at;
     if (due) {
-      this.corrected = await materialise(source, transform, this.blockRows, o);
+      this.corrected = await materialise(source, transform, this.blockRows, this.o.storage ?? 'f32', o);
       correctedRows += source.rows;
       this.at = o.step;
       this.stale = false;
@@ -163,15 +171,16 @@ export class AmortisedSelection {
     const corrected = this.corrected!;
     const stale = readRows(source, rows);
     const out = applyInBlocks(stale, rows.length, source.dim, corrected.dim, transform, this.blockRows);
-    const dim = corrected.dim;
-    for (let i = 0; i < rows.length; i++) corrected.data.set(out.subarray(i * dim, (i + 1) * dim), rows[i] * dim);
+    if (corrected instanceof HalfEmbeddings) corrected.refresh(rows, out);
+    else for (let i = 0; i < rows.length; i++) corrected.data.set(out.subarray(i * corrected.dim, (i + 1) * corrected.dim), rows[i] * corrected.dim);
     return rows.length;
   }
 
   /** The state a checkpoint needs to resume selections exactly (null before the first materialisation). */
   snapshot(): AmortisedSnapshot | null {
     if (!this.corrected || this.stale) return null;
-    return { at: this.at, dim: this.corrected.dim, data: this.corrected.data, pending: Array.from(this.pending).sort((a, b) => a - b) };
+    const data = this.corrected instanceof HalfEmbeddings ? this.corrected.bits : this.corrected.data;
+    return { at: this.at, dim: this.corrected.dim, data, pending: Array.from(this.pending).sort((a, b) => a - b) };
   }
 
   /** Restores a snapshot (the next selection continues as the run that took it would have). */
@@ -183,7 +192,7 @@ export class AmortisedSelection {
       this.pending.clear();
       return;
     }
-    this.corrected = new MemoryEmbeddings(s.data, s.dim);
+    this.corrected = s.data instanceof Uint16Array ? new HalfEmbeddings(s.data, s.dim) : new MemoryEmbeddings(s.data, s.dim);
     this.at = s.at;
     this.stale = false;
     this.pending = new Set(s.pending);
@@ -191,9 +200,9 @@ export class AmortisedSelection {
 }
 
 /** h over every row of `source`, block by block, as an in-memory cache [rows, h's output width]. */
-async function materialise(source: EmbeddingSource, transform: BlockTransform, blockRows: number, o: { progress?: SearchOptionsBase['progress']; signal?: AbortSignal }): Promise<MemoryEmbeddings> {
+async function materialise(source: EmbeddingSource, transform: BlockTransform, blockRows: number, storage: 'f32' | 'f16', o: { progress?: SearchOptionsBase['progress']; signal?: AbortSignal }): Promise<CorrectedRows> {
   const read = blockReader(source, blockRows);
-  let data: Float32Array | null = null;
+  let data: Float32Array | Uint16Array | null = null;
   let dim = 0;
   for (let start = 0; start < source.rows; start += blockRows) {
     throwIfAborted(o.signal, 'materialise corrected cache');
@@ -201,14 +210,15 @@ async function materialise(source: EmbeddingSource, transform: BlockTransform, b
     const out = applyInBlocks(read(start, end), end - start, source.dim, data ? dim : null, transform, end - start);
     if (!data) {
       dim = out.length / (end - start);
-      data = new Float32Array(source.rows * dim);
+      data = storage === 'f16' ? new Uint16Array(source.rows * dim) : new Float32Array(source.rows * dim);
     }
-    data.set(out, start * dim);
+    if (data instanceof Uint16Array) toFloat16(out, data.subarray(start * dim, end * dim));
+    else data.set(out, start * dim);
     o.progress?.({ stage: 'materialise corrected cache', done: end, total: source.rows, unit: 'rows' });
     if (o.signal) await new Promise((r) => setImmediate(r));
   }
   if (!data) throw new InputError('amortised selection: the cache has no rows');
-  return new MemoryEmbeddings(data, dim);
+  return data instanceof Uint16Array ? new HalfEmbeddings(data, dim) : new MemoryEmbeddings(data, dim);
 }
 
 /** h over `n` rows (row-major, width `inDim`) in blocks; checks h keeps the row count (and the width `outDim` when known). */

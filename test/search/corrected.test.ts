@@ -7,6 +7,7 @@ import { InputError } from '../../src/util/errors';
 import { exactSearch } from '../../src/search/exact';
 import { buildAnnIndex } from '../../src/search/ann';
 import { AmortisedSelection, amortisationPeriod } from '../../src/search/corrected';
+import { fromFloat16 } from '../../src/util/f16';
 import { clusteredMatrix, mlpJs, mlpTransform, naiveTopK, randomMatrix, randomMlp, type Mlp } from './helpers';
 
 before(async () => {
@@ -144,6 +145,22 @@ describe('amortised corrected selection', () => {
       }
     }
     assert.ok(got.correctedRows > 0 && got.correctedRows <= nq * 12);
+  });
+
+  test('f16 storage: half the memory; a fresh step is the exact search over the rounded h(g′)', async () => {
+    const source = new MemoryEmbeddings(Float32Array.from(data), dim);
+    const sel = new AmortisedSelection({ every: 4, candidates: 10, storage: 'f16' });
+    const h = mlpTransform(hAt(0));
+    const got = await sel.select({ step: 0, source, queries, k: 5, transform: h.fn, exclude: positives });
+    const snap = sel.snapshot()!;
+    assert.ok(snap.data instanceof Uint16Array);
+    assert.equal(snap.data.length, rows * dim);
+    const want = await exactSearch({ source: new MemoryEmbeddings(fromFloat16(snap.data as Uint16Array), dim), queries, k: 5, exclude: positives });
+    assert.deepEqual(got.result, want);
+    const next = await sel.select({ step: 1, source, queries, k: 5, transform: h.fn, exclude: positives });
+    const now = scoresJs(hAt(0), data);
+    for (let j = 0; j < nq * 5; j++) assert.ok(Math.abs(next.result.scores[j] - now[Math.floor(j / 5)][next.result.indices[j]]) < 1e-3, 're-scored in float32 by the current h');
+    h.dispose();
   });
 
   test('a restored snapshot continues like the original', async () => {
