@@ -50,7 +50,7 @@ export interface SearchVsFaissOptions {
   log?: (line: string) => void;
 }
 
-/** Clustered float32 rows: centre (norm ≈ 1) + Gaussian noise of norm ≈ spread (the generator of bench/search.ts). */
+/** Clustered float32 rows: centre (norm ≈ 1) + Gaussian noise of norm ≈ spread (bench/search.ts uses it too). */
 export function clusteredRows(rng: Rng, rows: number, dim: number, centres: number, spread: number): Float32Array {
   const c = new Float32Array(centres * dim);
   for (let i = 0; i < c.length; i++) c[i] = rng.normal() / Math.sqrt(dim);

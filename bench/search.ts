@@ -25,6 +25,7 @@ import * as path from 'path';
 import { tf, initBackend } from '../src/tensor';
 import { Rng } from '../src/util/rng';
 import { writeJsonAtomic } from '../src/util/atomic';
+import { clusteredRows, queriesNearRows } from './search-vs-faiss';
 import { buildCache, defaultTextOf } from '../src/cache/build';
 import { openCache } from '../src/cache/reader';
 import { MemoryEmbeddings } from '../src/cache/memory';
@@ -40,29 +41,6 @@ function flag(name: string, def: string): string {
 }
 const log = (s: string) => process.stderr.write(s + '\n');
 const round = (x: number, d = 3) => +x.toPrecision(d + 1);
-
-/** Clustered float32 rows: centre (norm ≈ 1) + Gaussian noise of norm ≈ spread. */
-function clustered(rng: Rng, rows: number, dim: number, centres: number, spread: number): Float32Array {
-  const c = new Float32Array(centres * dim);
-  for (let i = 0; i < c.length; i++) c[i] = rng.normal() / Math.sqrt(dim);
-  const a = new Float32Array(rows * dim);
-  const s = spread / Math.sqrt(dim);
-  for (let r = 0; r < rows; r++) {
-    const ci = rng.int(centres) * dim;
-    for (let j = 0; j < dim; j++) a[r * dim + j] = c[ci + j] + rng.normal() * s;
-  }
-  return a;
-}
-
-function queriesNear(rng: Rng, data: Float32Array, dim: number, nq: number, noise: number): Float32Array {
-  const rows = data.length / dim;
-  const q = new Float32Array(nq * dim);
-  for (let i = 0; i < nq; i++) {
-    const r = rng.int(rows);
-    for (let j = 0; j < dim; j++) q[i * dim + j] = data[r * dim + j] + (rng.normal() * noise) / Math.sqrt(dim);
-  }
-  return q;
-}
 
 async function timed<T>(fn: () => Promise<T> | T, reps: number): Promise<{ result: T; best: number; all: number[] }> {
   let result!: T;
@@ -185,8 +163,8 @@ async function main() {
   }
   const needData = sections.has('exact') || sections.has('gumbel') || sections.has('ann');
   const rng = new Rng(1);
-  const data = needData ? clustered(rng, rows, dim, 1000, 0.35) : new Float32Array(0);
-  const queries = needData ? queriesNear(rng, data, dim, nq, 0.1) : new Float32Array(0);
+  const data = needData ? clusteredRows(rng, rows, dim, 1000, 0.35) : new Float32Array(0);
+  const queries = needData ? queriesNearRows(rng, data, dim, nq, 0.1) : new Float32Array(0);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-bench-search-'));
   let exactRef: SearchResult | null = null;
   try {
