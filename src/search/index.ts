@@ -7,7 +7,7 @@ import { candidatePoolSearch, type AnnIndex } from './ann';
 import type { SearchResult } from './types';
 
 export * from './types';
-export { exactSearch, DEFAULT_BLOCK_ROWS, type ExactSearchOptions } from './exact';
+export { exactSearch, defaultBlockRows, DEFAULT_BLOCK_ROWS, type ExactSearchOptions } from './exact';
 export { gumbelTopK, softmax, type GumbelSearchOptions } from './gumbel';
 export { RunningTopK, Exclusions } from './topk';
 export { rescorePool, readRows, type RescorePoolOptions } from './pool';

@@ -4,7 +4,7 @@ import { tf, initBackend } from '../../src/tensor';
 import { MemoryEmbeddings } from '../../src/cache/memory';
 import { Rng } from '../../src/util/rng';
 import { InputError } from '../../src/util/errors';
-import { exactSearch } from '../../src/search/exact';
+import { defaultBlockRows, exactSearch } from '../../src/search/exact';
 import { groupSizeFor, topKColumns } from '../../src/search/tensor-topk';
 import { naiveTopK } from './helpers';
 
@@ -39,6 +39,13 @@ describe('grouped top-k on the backend', () => {
       }
       t.dispose();
     }
+  });
+
+  test('default blocks: score blocks within 128 MiB, 4096 to 65536 rows', () => {
+    assert.equal(defaultBlockRows(64), 65536);
+    assert.equal(defaultBlockRows(1000), 32768);
+    assert.equal(defaultBlockRows(100000), 4096);
+    for (const nq of [1, 600, 3000, 20000]) assert.ok(nq * defaultBlockRows(nq) * 4 <= 128 * 2 ** 20 || defaultBlockRows(nq) === 4096);
   });
 
   test('group size grows with the block and stays plain for small ones', () => {
