@@ -22,7 +22,7 @@ import {
 } from './types';
 
 export type AnnMetric = 'ip' | 'cos' | 'l2sq';
-export type AnnQuantization = 'f32' | 'f16' | 'i8';
+export type AnnQuantization = 'f32' | 'f16' | 'bf16' | 'i8';
 
 /** HNSW settings: graph degree M (connectivity) and the candidate-list sizes for add and search. */
 export interface AnnSettings {
@@ -55,7 +55,7 @@ export interface AnnIndexMeta {
 }
 
 const METRICS: Record<AnnMetric, MetricKind> = { ip: MetricKind.IP, cos: MetricKind.Cos, l2sq: MetricKind.L2sq };
-const SCALARS: Record<AnnQuantization, ScalarKind> = { f32: ScalarKind.F32, f16: ScalarKind.F16, i8: ScalarKind.I8 };
+const SCALARS: Record<AnnQuantization, ScalarKind> = { f32: ScalarKind.F32, f16: ScalarKind.F16, bf16: ScalarKind.BF16, i8: ScalarKind.I8 };
 
 /** Settings with defaults filled and values checked. */
 export function resolveAnnSettings(s: Partial<AnnSettings> = {}): AnnSettings {
