@@ -75,18 +75,22 @@ export async function exactSearch(options: ExactSearchOptions): Promise<SearchRe
       }
       const maxEx = excl.maxIn(start, end);
       const excluded = maxEx > 0 ? excludedInBlock(excl, nq, start, end, maxEx) : undefined;
-      const block: BlockWinners & { sum: tf.Scalar } = tf.tidy(() => {
-        const rowsT = tf.tensor2d(data, [n, source.dim]);
-        const e = transform ? transform(rowsT) : rowsT;
-        if (e.rank !== 2 || e.shape[0] !== n || e.shape[1] !== d) {
-          throw new InputError(`transform: returned shape [${e.shape}] for a block of ${n} rows; expected [${n}, ${d}] (query dimension ${d})`);
-        }
-        const s = tf.matMul(q, e, false, true) as tf.Tensor2D;
-        const keys = sample ? (tf.add(tf.mul(s, sample.beta), gumbelTensor(seed, nq, start, end)) as tf.Tensor2D) : s;
-        const w = blockWinners(keys, k + maxEx, start, { raw: sample ? s : undefined, excluded, group: options.topkGroup });
-        return { ...w, sum: tf.add(checksum, tf.sum(e)) as tf.Scalar };
-      });
-      excluded?.dispose();
+      let block: BlockWinners & { sum: tf.Scalar };
+      try {
+        block = tf.tidy(() => {
+          const rowsT = tf.tensor2d(data, [n, source.dim]);
+          const e = transform ? transform(rowsT) : rowsT;
+          if (e.rank !== 2 || e.shape[0] !== n || e.shape[1] !== d) {
+            throw new InputError(`transform: returned shape [${e.shape}] for a block of ${n} rows; expected [${n}, ${d}] (query dimension ${d})`);
+          }
+          const s = tf.matMul(q, e, false, true) as tf.Tensor2D;
+          const keys = sample ? (tf.add(tf.mul(s, sample.beta), gumbelTensor(seed, nq, start, end)) as tf.Tensor2D) : s;
+          const w = blockWinners(keys, k + maxEx, start, { raw: sample ? s : undefined, excluded, group: options.topkGroup });
+          return { ...w, sum: tf.add(checksum, tf.sum(e)) as tf.Scalar };
+        });
+      } finally {
+        excluded?.dispose();
+      }
       checksum.dispose();
       checksum = block.sum;
       if (!best) best = block;
