@@ -28,7 +28,7 @@
  *
  *   node --import tsx bench/scale.ts [--sizes 117791,500000,1000000,2000000] [--queries 1000]
  *        [--threads 2] [--M 16] [--ef-construction 64] [--ef 16,32,64,128,256] [--ann-max-rows 2000000]
- *        [--batch 64] [--negatives 4] [--pool 256] [--candidates 64] [--fraction 0.1]
+ *        [--batch 64] [--negatives 4] [--pool 256] [--candidates 32] [--fraction 0.1]
  *        [--step-seconds 0.211] [--select-steps 5] [--save-dir bench/results] [--out results/bench-scale.json]
  *        [--work <dir>] [--keep]
  */
@@ -39,6 +39,7 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../src/util/atomic';
 import type { tf } from '../src/tensor';
 import { median, peakRssMiB, qpsAtRecall, timeIt } from './harness';
+import { cpuSecondsOf } from './search-vs-faiss';
 import { loadCorpusBase, scaleCorpus } from './scale-corpus';
 import { writeScaleReport } from './scale-report';
 
@@ -65,7 +66,7 @@ export interface ScaleOptions {
 
 const DEFAULTS: ScaleOptions = {
   sizes: [117791, 500000, 1000000, 2000000], queries: 1000, threads: 2, M: 16, efConstruction: 64, efs: [16, 32, 64, 128, 256],
-  annMaxRows: 2000000, batch: 64, negatives: 4, pool: 256, candidates: 64, fraction: 0.1, stepSeconds: 0.211, selectSteps: 5,
+  annMaxRows: 2000000, batch: 64, negatives: 4, pool: 256, candidates: 32, fraction: 0.1, stepSeconds: 0.211, selectSteps: 5,
   saveDir: path.join(__dirname, 'results'), out: path.join('results', 'bench-scale.json'), work: '', keep: false,
 };
 
@@ -74,11 +75,14 @@ export interface VariantRecord {
   name: string;
   /** Median seconds of the step's selection (amortised: re-scoring step + materialisation / K). */
   selectSeconds: number;
+  /** The same in CPU seconds of this process (all threads): the work, which waiting for a core on a loaded machine does not inflate. */
+  selectCpuSeconds: number;
   /** Rows h was applied to per step (amortised: materialisation rows / K + re-scored rows). */
   correctedRowsPerStep: number;
   /** K of the amortised variants. */
   every?: number;
   materialiseSeconds?: number;
+  materialiseCpuSeconds?: number;
   /** Phase 2: the whole training step under the loop (null until measured). */
   stepSeconds: number | null;
 }
@@ -86,10 +90,13 @@ export interface VariantRecord {
 export interface SizeRecord {
   rows: number;
   dim: number;
-  build: { seconds: number; rowsPerSecond: number; peakRssMiB: number; cacheMiB: number };
+  build: { seconds: number; cpuSeconds: number; rowsPerSecond: number; peakRssMiB: number; cacheMiB: number };
   search: {
-    exact: { queries: number; seconds: number[]; queriesPerSecond: number; peakRssMiB: number };
-    hnsw: null | { M: number; efConstruction: number; buildSeconds: number; sweep: { ef: number; qps: number; recall: number }[]; qpsAtRecall095: number | null };
+    exact: { queries: number; seconds: number[]; cpuSeconds: number[]; queriesPerSecond: number; queriesPerCpuSecond: number; peakRssMiB: number };
+    hnsw: null | {
+      M: number; efConstruction: number; buildSeconds: number; buildCpuSeconds: number;
+      sweep: { ef: number; qps: number; qpsPerCpu: number; recall: number }[]; qpsAtRecall095: number | null; qpsPerCpuAtRecall095: number | null;
+    };
   };
   select: { peakRssMiB: number; variants: VariantRecord[] } | null;
 }
@@ -137,6 +144,13 @@ export async function runScale(partial: Partial<ScaleOptions> = {}, log = (l: st
 
 // ---- the phases (each in its own process) ----
 
+/** Wall and CPU seconds (this process, every thread) of fn. */
+async function timeWithCpu(fn: () => Promise<unknown> | unknown): Promise<{ wall: number; cpu: number }> {
+  const c0 = cpuSecondsOf();
+  const wall = await timeIt(fn);
+  return { wall, cpu: cpuSecondsOf() - c0 };
+}
+
 async function phaseBuild(rows: number, o: ScaleOptions) {
   const { buildCache } = await import('../src/cache/build');
   const { cacheEncoder, encodeFnFor } = await import('../src/cache/from-file');
@@ -147,13 +161,13 @@ async function phaseBuild(rows: number, o: ScaleOptions) {
   const encoder = await cacheEncoder('glove');
   const dir = path.join(o.work, `cache-${rows}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const seconds = await timeIt(() => buildCache({
+  const { wall: seconds, cpu: cpuSeconds } = await timeWithCpu(() => buildCache({
     dir, corpus: scaleCorpus(base, { rows }), encode: encodeFnFor(encoder), dim: encoder.dim, normalized: encoder.normalized,
     encoder: { kind: encoder.kind, fingerprint: encoder.fingerprint(), config: encoder.config() }, totalRows: rows,
     textOf: (d) => passageText(d.title ?? '', d.text),
   }));
   const bytes = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
-  return { dim: encoder.dim, build: { seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB(), cacheMiB: bytes / 2 ** 20 } };
+  return { dim: encoder.dim, build: { seconds, cpuSeconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB(), cacheMiB: bytes / 2 ** 20 } };
 }
 
 /** The task's queries of `split` with their positive rows (rows of the real passages come first in every size). */
@@ -177,25 +191,33 @@ async function phaseSearch(rows: number, o: ScaleOptions) {
   const nq = queries.length / cache.dim;
   let ref = await exactSearch({ source: cache, queries, k: 10 }); // warm-up (page cache)
   const seconds: number[] = [];
-  for (let r = 0; r < 3; r++) seconds.push(await timeIt(async () => { ref = await exactSearch({ source: cache, queries, k: 10 }); }));
-  const exact = { queries: nq, seconds, queriesPerSecond: nq / median(seconds), peakRssMiB: peakRssMiB() };
+  const cpuSeconds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = await timeWithCpu(async () => { ref = await exactSearch({ source: cache, queries, k: 10 }); });
+    seconds.push(t.wall);
+    cpuSeconds.push(t.cpu);
+  }
+  const exact = { queries: nq, seconds, cpuSeconds, queriesPerSecond: nq / median(seconds), queriesPerCpuSecond: nq / median(cpuSeconds), peakRssMiB: peakRssMiB() };
   let hnsw: SizeRecord['search']['hnsw'] = null;
   if (rows <= o.annMaxRows) {
-    const buildSeconds = await timeIt(async () => {
+    const built = await timeWithCpu(async () => {
       const idx = await buildAnnIndex({ source: cache, settings: { metric: 'ip', connectivity: o.M, expansionAdd: o.efConstruction }, threads: o.threads, cacheDir: dir });
       idx.save(dir);
     });
-    const sweep: { ef: number; qps: number; recall: number }[] = [];
+    const sweep: { ef: number; qps: number; qpsPerCpu: number; recall: number }[] = [];
     for (const ef of o.efs) {
       const idx = await openAnnIndex({ dir, mode: 'load', expansionSearch: ef });
       let recall = NaN;
       const once = await timeIt(() => { recall = recallAtK(idx.search(queries, 10, { threads: o.threads }), ref); });
       const reps = Math.max(1, Math.min(20, Math.ceil(0.5 / Math.max(once, 1e-3))));
-      const t: number[] = [];
-      for (let r = 0; r < 3; r++) t.push(await timeIt(() => { for (let i = 0; i < reps; i++) idx.search(queries, 10, { threads: o.threads }); }) / reps);
-      sweep.push({ ef, qps: nq / median(t), recall });
+      const t: { wall: number; cpu: number }[] = [];
+      for (let r = 0; r < 3; r++) t.push(await timeWithCpu(() => { for (let i = 0; i < reps; i++) idx.search(queries, 10, { threads: o.threads }); }));
+      sweep.push({ ef, qps: (nq * reps) / median(t.map((x) => x.wall)), qpsPerCpu: (nq * reps) / median(t.map((x) => x.cpu)), recall });
     }
-    hnsw = { M: o.M, efConstruction: o.efConstruction, buildSeconds, sweep, qpsAtRecall095: qpsAtRecall(sweep, 0.95) };
+    hnsw = {
+      M: o.M, efConstruction: o.efConstruction, buildSeconds: built.wall, buildCpuSeconds: built.cpu, sweep,
+      qpsAtRecall095: qpsAtRecall(sweep, 0.95), qpsPerCpuAtRecall095: qpsAtRecall(sweep.map((p) => ({ ...p, qps: p.qpsPerCpu })), 0.95),
+    };
   }
   cache.close();
   return { search: { exact, hnsw } };
@@ -229,13 +251,14 @@ async function phaseSelect(rows: number, o: ScaleOptions) {
   const variants: VariantRecord[] = [];
   const timeSteps = async (fn: (s: number) => Promise<number>) => {
     const t: number[] = [];
+    const c: number[] = [];
     let rowsSum = 0;
     for (let s = 0; s < steps; s++) {
       let rowsHere = 0;
-      const sec = await timeIt(async () => { rowsHere = await fn(s); });
-      if (s > 0) { t.push(sec); rowsSum += rowsHere; }
+      const x = await timeWithCpu(async () => { rowsHere = await fn(s); });
+      if (s > 0) { t.push(x.wall); c.push(x.cpu); rowsSum += rowsHere; }
     }
-    return { seconds: median(t), rowsPerStep: rowsSum / (steps - 1) };
+    return { seconds: median(t), cpuSeconds: median(c), rowsPerStep: rowsSum / (steps - 1) };
   };
   for (const name of VARIANTS) {
     if (name.includes('ann') || name === 'pool') if (!index) continue;
@@ -244,24 +267,24 @@ async function phaseSelect(rows: number, o: ScaleOptions) {
         await exactSearch({ source, k, ...batches[s], transform: name === 'corrector' ? transform : undefined });
         return name === 'corrector' ? source.rows : 0;
       });
-      variants.push({ name, selectSeconds: r.seconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
+      variants.push({ name, selectSeconds: r.seconds, selectCpuSeconds: r.cpuSeconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
     } else if (name === 'pool') {
       const r = await timeSteps(async (s) => {
         await candidatePoolSearch({ index: index!, source, k, ...batches[s], transform, poolSize: o.pool, threads: 1 });
         return Math.min(source.rows, o.batch * o.pool);
       });
-      variants.push({ name, selectSeconds: r.seconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
+      variants.push({ name, selectSeconds: r.seconds, selectCpuSeconds: r.cpuSeconds, correctedRowsPerStep: r.rowsPerStep, stepSeconds: null });
     } else {
       const ann = name === 'amortised+ann' ? { index: index!, pool: o.pool, threads: 1 } : undefined;
       // the materialisation alone sets K; then K-1 re-scoring steps are timed
       const probe = new AmortisedSelection({ every: 1, candidates: o.candidates, ann });
-      const materialiseSeconds = await timeIt(() => probe.select({ step: 0, source, k, transform, ...batches[0] }));
-      const every = amortisationPeriod(materialiseSeconds, o.stepSeconds, o.fraction);
+      const m = await timeWithCpu(() => probe.select({ step: 0, source, k, transform, ...batches[0] }));
+      const every = amortisationPeriod(m.wall, o.stepSeconds, o.fraction);
       const sel = new AmortisedSelection({ every: Math.max(every, steps), candidates: o.candidates, ann });
       const r = await timeSteps(async (s) => (await sel.select({ step: s, source, k, transform, ...batches[s] })).correctedRows);
       variants.push({
-        name, every, materialiseSeconds, selectSeconds: r.seconds + materialiseSeconds / every,
-        correctedRowsPerStep: r.rowsPerStep + source.rows / every, stepSeconds: null,
+        name, every, materialiseSeconds: m.wall, materialiseCpuSeconds: m.cpu, selectSeconds: r.seconds + m.wall / every,
+        selectCpuSeconds: r.cpuSeconds + m.cpu / every, correctedRowsPerStep: r.rowsPerStep + source.rows / every, stepSeconds: null,
       });
     }
   }

@@ -33,11 +33,11 @@ test('scale corpus: the real passages first, then seeded variants of them in the
 });
 
 test('scale report: estimated step times, goals and table', () => {
-  const v = (name: string, selectSeconds: number, extra = {}) => ({ name, selectSeconds, correctedRowsPerStep: 0, stepSeconds: null, ...extra });
+  const v = (name: string, selectSeconds: number, extra = {}) => ({ name, selectSeconds, selectCpuSeconds: 2 * selectSeconds, correctedRowsPerStep: 0, stepSeconds: null, ...extra });
   const size = (rows: number, stale: number, corr: number, am: number) => ({
     rows, dim: 100,
-    build: { seconds: 1, rowsPerSecond: rows, peakRssMiB: 100, cacheMiB: 1 },
-    search: { exact: { queries: 10, seconds: [1], queriesPerSecond: 10, peakRssMiB: 1 }, hnsw: null },
+    build: { seconds: 1, cpuSeconds: 1, rowsPerSecond: rows, peakRssMiB: 100, cacheMiB: 1 },
+    search: { exact: { queries: 10, seconds: [1], cpuSeconds: [2], queriesPerSecond: 10, queriesPerCpuSecond: 5, peakRssMiB: 1 }, hnsw: null },
     select: { peakRssMiB: 1, variants: [v('stale', stale), v('corrector', corr), v('amortised', am, { every: 10 })] },
   });
   const rec = {
@@ -56,5 +56,5 @@ test('scale report: estimated step times, goals and table', () => {
   assert.ok(Math.abs(g('amortised: h(g′) every K steps: step time').value! - 0.25 / 0.22) < 1e-9);
   assert.match(g('stale (no h): step time').status, /missed/);
   const md = scaleMarkdown(rec);
-  assert.match(md, /\| 2,000,000 \| 1,000 \(0\) \| 2,000 \(0\) \| 100 \(0\) K=10 \|/);
+  assert.match(md, /\| 2,000,000 \| 1,000 \/ 2,000 \(0\) \| 2,000 \/ 4,000 \(0\) \| 100 \/ 200 \(0\) K=10 \|/);
 });
