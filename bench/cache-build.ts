@@ -23,13 +23,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildCache, type CorpusDoc } from '../src/cache/build';
-import { writeJsonAtomic } from '../src/util/atomic';
-import type { CacheDtype } from '../src/cache/types';
+import { CACHE_DTYPES, type CacheDtype } from '../src/cache/types';
+import { defineOptions } from '../src/util/options';
+import { benchMain, writeBenchRecord, type BenchArgs } from './harness';
 
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+const CACHE_BUILD_OPTIONS = defineOptions({
+  sizes: { type: 'list', of: 'int', help: 'corpus rows, each built in its own child process', default: [100_000, 1_000_000], min: 1 },
+  dtype: { type: 'string', help: 'storage type of the shards', default: 'f32', choices: CACHE_DTYPES },
+  dim: { type: 'int', help: 'embedding dimension', default: 128, min: 1, max: 65536 },
+  batch: { type: 'int', help: 'texts per encoder call', default: 1024, min: 1, max: 1 << 20 },
+  shardRows: { type: 'int', help: 'rows per shard file', default: 65536, min: 1, max: 1 << 30 },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-cache-build.json'), placeholder: 'file' },
+  child: { type: 'int', help: 'internal: build this many rows in this process and print its measurement', min: 1 },
+});
+type Options = BenchArgs<typeof CACHE_BUILD_OPTIONS>;
 
 /** Deterministic cheap embedding of a text: xorshift32 stream seeded by FNV-1a of the text, values in [-1, 1). */
 export function cheapEncode(dim: number) {
@@ -73,12 +80,8 @@ interface ChildResult {
   v8Flags: string[];
 }
 
-async function child(): Promise<void> {
-  const rows = Number(flag('child', '0'));
-  const dtype = flag('dtype', 'f32') as CacheDtype;
-  const dim = Number(flag('dim', '128'));
-  const batchSize = Number(flag('batch', '1024'));
-  const shardRows = Number(flag('shard-rows', '65536'));
+async function child(o: Options, rows: number): Promise<void> {
+  const { dtype, dim, batch: batchSize, shardRows } = o;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cache-build-'));
   try {
     const rssBefore = process.memoryUsage().rss;
@@ -120,10 +123,9 @@ async function child(): Promise<void> {
   }
 }
 
-function parent(): void {
-  const sizes = flag('sizes', '100000,1000000').split(',').map(Number);
-  const out = flag('out', 'results/bench-cache-build.json');
-  const pass = ['dtype', 'dim', 'batch', 'shard-rows'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, flag(k, '')] : []));
+async function parent(o: Options): Promise<void> {
+  const { sizes, out } = o;
+  const pass = ['--dtype', o.dtype, '--dim', String(o.dim), '--batch', String(o.batch), '--shard-rows', String(o.shardRows)];
   const configs: { name: string; flags: string[] }[] = [
     { name: 'default V8 flags', flags: [] },
     { name: 'young generation fixed (--max-semi-space-size=1)', flags: ['--max-semi-space-size=1'] },
@@ -143,25 +145,14 @@ function parent(): void {
     console.error(`[${cfg.name}] peak RSS ratio ${large.rows}/${small.rows} rows: ${ratio} (goal <= 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'})`);
     return { config: cfg.name, v8Flags: cfg.flags, results, peakRssRatioLargestToSmallest: ratio, goalMet: ratio <= 1.2 };
   });
-  const report = {
-    bench: 'cache-build',
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, loadAvgAtEnd: os.loadavg().map((x) => +x.toFixed(2)) },
+  writeBenchRecord(out, 'cache-build', {
     encoder: 'xorshift stream seeded by FNV-1a of the text (cheap, fixed)',
     goal: 'peak RSS at the largest size within 1.2x of the smallest',
     runs,
-  };
-  writeJsonAtomic(out, report);
-  console.error(`wrote ${out}`);
+  });
 }
 
-if (require.main !== module) {
-  // imported (for cheapEncode): run nothing
-} else if (process.argv.includes('--child')) {
-  child().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  parent();
+// imported (for cheapEncode): run nothing
+if (require.main === module) {
+  benchMain('bench/cache-build.ts', 'cache build rows/s and peak RSS at two corpus sizes, each in its own process', CACHE_BUILD_OPTIONS, (o) => (o.child ? child(o, o.child) : parent(o)));
 }

@@ -5,28 +5,15 @@
  * thread count (and at 1 thread), measured interleaved (tfjs, torch, torch-1T, tfjs, ...) in one run so
  * that load from other processes hits all alike. Writes results/bench-corrector-fit.json.
  *
- *   node --import tsx bench/corrector-fit.ts [--rounds 3] [--steps N (default per config)] [--batch 512] [--threads 2]
- *        [--configs small-gelu,small-relu,base-gelu] [--python .cache/venv-peers/bin/python]
- *        [--out results/bench-corrector-fit.json]
+ *   node --import tsx bench/corrector-fit.ts [flags]   (--help lists them: CORRECTOR_FIT_OPTIONS)
  *
  * The peer venv: python3 -m venv .cache/venv-peers && .cache/venv-peers/bin/pip install torch numpy
  */
 import { PeerProcess, startPeer } from './peer-client';
-import { median } from './harness';
-import * as fs from 'fs';
+import { median, benchMain, writeBenchRecord } from './harness';
+import { defineOptions, defaultsOf, type Values } from '../src/util/options';
 import * as os from 'os';
 import * as path from 'path';
-
-export interface CorrectorBenchOptions {
-  rounds?: number;
-  steps?: number;
-  batch?: number;
-  threads?: number;
-  configs?: string[];
-  python?: string;
-  out?: string;
-  log?: (line: string) => void;
-}
 
 /** `steps`: default steps per round (about a second or two per round on 2 cores). */
 export const BENCH_CONFIGS: Record<string, { dim: number; width: number; depth: number; activation: 'gelu' | 'relu'; steps: number }> = {
@@ -35,17 +22,25 @@ export const BENCH_CONFIGS: Record<string, { dim: number; width: number; depth: 
   'base-gelu': { dim: 768, width: 3072, depth: 1, activation: 'gelu', steps: 6 },
 };
 
+export const CORRECTOR_FIT_OPTIONS = defineOptions({
+  rounds: { type: 'int', help: 'interleaved rounds (tfjs, torch, torch 1 thread)', default: 3, min: 1, max: 1000 },
+  steps: { type: 'int', help: 'steps per round', defaultText: 'per config', min: 1, max: 1_000_000 },
+  batch: { type: 'int', help: 'rows per step', default: 512, min: 1, max: 1 << 20 },
+  threads: { type: 'int', help: 'threads for tfjs and the peer', default: 2, min: 1, max: 1024 },
+  configs: { type: 'list', of: 'string', help: 'corrector sizes', default: Object.keys(BENCH_CONFIGS), choices: Object.keys(BENCH_CONFIGS) },
+  python: { type: 'string', help: 'peer python with torch', placeholder: 'path', defaultText: '$FRESHCACHE_PYTHON, else .cache/venv-peers/bin/python' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-corrector-fit.json'), placeholder: 'file' },
+});
+export type CorrectorBenchOptions = Partial<Values<typeof CORRECTOR_FIT_OPTIONS>> & { log?: (line: string) => void };
+
 /** The peer script of this benchmark, started through bench/peer-client.ts. */
 const PEER_SCRIPT = path.join(__dirname, 'peers', 'corrector_fit.py');
 
 /** Runs the benchmark and writes its JSON; returns the record. */
-export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promise<Record<string, unknown>> {
-  const rounds = o.rounds ?? 3;
-  const batch = o.batch ?? 512;
-  const threads = o.threads ?? 2;
-  const configs = o.configs ?? Object.keys(BENCH_CONFIGS);
+export async function runCorrectorFitBench(opts: CorrectorBenchOptions = {}): Promise<Record<string, unknown>> {
+  const o = { ...defaultsOf(CORRECTOR_FIT_OPTIONS), ...opts };
+  const { rounds, batch, threads, configs, out } = o;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const out = o.out ?? path.join('results', 'bench-corrector-fit.json');
   // libtensorflow reads these when its first context is made (initBackend below)
   process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   process.env.TF_NUM_INTEROP_THREADS = '1';
@@ -73,29 +68,27 @@ export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promi
   const loadBefore = os.loadavg();
   try {
     for (const name of configs) {
-      const spec = BENCH_CONFIGS[name];
-      if (!spec) throw new Error(`unknown config '${name}'; expected one of ${Object.keys(BENCH_CONFIGS).join(', ')}`);
-      const { steps: defaultSteps, ...c } = spec;
+      const { steps: defaultSteps, ...c } = BENCH_CONFIGS[name];
       const steps = o.steps ?? defaultSteps;
       log(`${name}: dim ${c.dim}, width ${c.width}, depth ${c.depth}, ${c.activation}, batch ${batch}, ${steps} steps per round`);
       const h = buildCorrector({ kind: 'mlp', ...c, seed: 0 });
       const trainer = new OnlineCorrectorTrainer(h, { learningRate: 1e-3 });
       const x = tf.randomNormal([batch, c.dim], 0, 1, 'float32', 1) as import('@tensorflow/tfjs').Tensor2D;
       const y = tf.tidy(() => tf.add(x, tf.randomNormal([batch, c.dim], 0, 0.1, 'float32', 2))) as import('@tensorflow/tfjs').Tensor2D;
-      const tfjsRun = (n: number) => {
+      const tfjsRun = async (n: number) => {
         const t0 = performance.now();
         let loss = 0;
-        for (let i = 0; i < n; i++) loss = trainer.step(x, y);
+        for (let i = 0; i < n; i++) loss = await trainer.step(x, y);
         return { seconds: (performance.now() - t0) / 1000, loss };
       };
       const torchInfo: any[] = [];
       for (const { peer } of peers) torchInfo.push(await peer.request({ cmd: 'setup', name, ...c, batch, lr: 1e-3 }));
-      tfjsRun(3); // warm-up
+      await tfjsRun(3); // warm-up
       const tensorsAfterWarmup = tf.memory().numTensors;
       const tfjsSps: number[] = [];
       const torchSps: number[][] = peers.map(() => []);
       for (let r = 0; r < rounds; r++) {
-        const a = tfjsRun(steps);
+        const a = await tfjsRun(steps);
         tfjsSps.push(steps / a.seconds);
         for (let k = 0; k < peers.length; k++) {
           const b = await peers[k].peer.request({ cmd: 'run', name, steps });
@@ -138,10 +131,8 @@ export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promi
   } finally {
     for (const { peer } of peers) peer.close();
   }
-  const record = {
-    bench: 'corrector-fit',
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
+  return writeBenchRecord(out, 'corrector-fit', {
+    machine: { loadavgBefore: loadBefore },
     backend: backend.summary,
     tfjsVersion: tf.version_core,
     threads,
@@ -149,39 +140,9 @@ export async function runCorrectorFitBench(o: CorrectorBenchOptions = {}): Promi
     rounds,
     timed: 'OnlineCorrectorTrainer.step: forward, mse loss, backward, Adam update, loss read back; median steps/s over rounds; tfjs and each torch peer interleaved per round',
     results,
-  };
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const { writeJsonAtomic } = await import('../src/util/atomic');
-  writeJsonAtomic(out, record);
-  log(`wrote ${out}`);
-  return record;
-}
-
-function parseArgs(argv: string[]): CorrectorBenchOptions {
-  const o: CorrectorBenchOptions = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (v === undefined) throw new Error(`${k}: expected a value`);
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${k} ${v}: expected a positive integer`);
-      return n;
-    };
-    if (k === '--rounds') o.rounds = num();
-    else if (k === '--steps') o.steps = num();
-    else if (k === '--batch') o.batch = num();
-    else if (k === '--threads') o.threads = num();
-    else if (k === '--configs') o.configs = v.split(',');
-    else if (k === '--python') o.python = v;
-    else if (k === '--out') o.out = v;
-    else throw new Error(`unknown flag ${k}; expected --rounds --steps --batch --threads --configs --python --out`);
-  }
-  return o;
+  }, log);
 }
 
 if (require.main === module) {
-  runCorrectorFitBench(parseArgs(process.argv.slice(2))).catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : e}\n`);
-    process.exit(1);
-  });
+  benchMain('bench/corrector-fit.ts', 'corrector training steps/s: tfjs against PyTorch, interleaved', CORRECTOR_FIT_OPTIONS, runCorrectorFitBench);
 }

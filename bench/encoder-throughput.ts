@@ -4,55 +4,48 @@
  * machine with the same thread count, measured interleaved (tfjs, torch, tfjs, torch, ...) in one
  * run so that load from other processes hits both alike. Writes results/bench-encoder.json.
  *
- *   node --import tsx bench/encoder-throughput.ts [--rounds 3] [--reps 2] [--batch 32] [--seq 128]
- *        [--threads 2] [--sizes small,base] [--python .cache/venv-hf/bin/python] [--out results/bench-encoder.json]
+ *   node --import tsx bench/encoder-throughput.ts [flags]   (--help lists them: ENCODER_THROUGHPUT_OPTIONS)
  *
  * The PyTorch peer runs with OMP_WAIT_POLICY=PASSIVE unless the environment sets it (see startPeer).
  * Timed: forward pass + mean pooling + reading the result back, on an already tokenized batch of
  * `batch` texts that all fill `seq` tokens. Tokenization is timed separately (texts/s).
  */
 import { PeerProcess, startPeer } from './peer-client';
-import { median } from './harness';
-import * as fs from 'fs';
-import * as os from 'os';
+import { median, benchMain, writeBenchRecord } from './harness';
+import { defineOptions, defaultsOf, type Values } from '../src/util/options';
 import * as path from 'path';
-
-export interface EncoderBenchOptions {
-  rounds?: number;
-  reps?: number;
-  batch?: number;
-  seq?: number;
-  threads?: number;
-  sizes?: string[];
-  python?: string;
-  out?: string;
-  log?: (line: string) => void;
-}
 
 export const BENCH_SIZES: Record<string, { layers: number; hidden: number; heads: number; intermediate: number }> = {
   small: { layers: 4, hidden: 256, heads: 4, intermediate: 1024 },
   base: { layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
 };
 
+export const ENCODER_THROUGHPUT_OPTIONS = defineOptions({
+  rounds: { type: 'int', help: 'interleaved rounds (tfjs, torch)', default: 3, min: 1, max: 1000 },
+  reps: { type: 'int', help: 'batches per measurement', default: 2, min: 1, max: 1000 },
+  batch: { type: 'int', help: 'texts per batch', default: 32, min: 1, max: 1 << 16 },
+  seq: { type: 'int', help: 'tokens per text', default: 128, min: 2, max: 8192 },
+  threads: { type: 'int', help: 'threads for tfjs and the peer', default: 2, min: 1, max: 1024 },
+  sizes: { type: 'list', of: 'string', help: 'encoder sizes', default: Object.keys(BENCH_SIZES), choices: Object.keys(BENCH_SIZES) },
+  python: { type: 'string', help: 'peer python with torch and transformers', placeholder: 'path', defaultText: '$FRESHCACHE_PYTHON, else .cache/venv-hf/bin/python' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-encoder.json'), placeholder: 'file' },
+});
+export type EncoderBenchOptions = Partial<Values<typeof ENCODER_THROUGHPUT_OPTIONS>> & { log?: (line: string) => void };
+
 /** The peer script of this benchmark, started through bench/peer-client.ts. */
 const PEER_SCRIPT = path.join(__dirname, 'peers', 'encoder_throughput.py');
 
 /** Texts long enough to fill `seq` word pieces. */
-function benchTexts(n: number, seq: number): string[] {
+export function benchTexts(n: number, seq: number): string[] {
   const words = 'dense retrieval with stale target embeddings needs a corrector network that maps old vectors to fresh ones'.split(' ');
   return Array.from({ length: n }, (_, i) => Array.from({ length: seq + 8 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' '));
 }
 
 /** Runs the benchmark and writes its JSON; returns the record. */
-export async function runEncoderThroughputBench(o: EncoderBenchOptions = {}): Promise<Record<string, unknown>> {
-  const rounds = o.rounds ?? 3;
-  const reps = o.reps ?? 2;
-  const batch = o.batch ?? 32;
-  const seq = o.seq ?? 128;
-  const threads = o.threads ?? 2;
-  const sizes = o.sizes ?? ['small', 'base'];
+export async function runEncoderThroughputBench(opts: EncoderBenchOptions = {}): Promise<Record<string, unknown>> {
+  const o = { ...defaultsOf(ENCODER_THROUGHPUT_OPTIONS), ...opts };
+  const { rounds, reps, batch, seq, threads, sizes, out } = o;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const out = o.out ?? path.join('results', 'bench-encoder.json');
   // libtensorflow reads these when its first context is made (initBackend below)
   process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   process.env.TF_NUM_INTEROP_THREADS = '1';
@@ -118,10 +111,7 @@ export async function runEncoderThroughputBench(o: EncoderBenchOptions = {}): Pr
   } finally {
     peer?.close();
   }
-  const record = {
-    bench: 'encoder-throughput',
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg() },
+  return writeBenchRecord(out, 'encoder-throughput', {
     backend: backend.summary,
     tfjsVersion: tf.version_core,
     threads,
@@ -132,40 +122,9 @@ export async function runEncoderThroughputBench(o: EncoderBenchOptions = {}): Pr
     repsPerRound: reps,
     timed: 'forward + mean pooling + read back, pre-tokenized batch; median seconds per batch',
     results,
-  };
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const { writeJsonAtomic } = await import('../src/util/atomic');
-  writeJsonAtomic(out, record);
-  log(`wrote ${out}`);
-  return record;
-}
-
-function parseArgs(argv: string[]): EncoderBenchOptions {
-  const o: EncoderBenchOptions = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (v === undefined) throw new Error(`${k}: expected a value`);
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${k} ${v}: expected a positive integer`);
-      return n;
-    };
-    if (k === '--rounds') o.rounds = num();
-    else if (k === '--reps') o.reps = num();
-    else if (k === '--batch') o.batch = num();
-    else if (k === '--seq') o.seq = num();
-    else if (k === '--threads') o.threads = num();
-    else if (k === '--sizes') o.sizes = v.split(',');
-    else if (k === '--python') o.python = v;
-    else if (k === '--out') o.out = v;
-    else throw new Error(`unknown flag ${k}; expected --rounds --reps --batch --seq --threads --sizes --python --out`);
-  }
-  return o;
+  }, log);
 }
 
 if (require.main === module) {
-  runEncoderThroughputBench(parseArgs(process.argv.slice(2))).catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : e}\n`);
-    process.exit(1);
-  });
+  benchMain('bench/encoder-throughput.ts', 'BERT encoder texts/s: tfjs against PyTorch, interleaved', ENCODER_THROUGHPUT_OPTIONS, runEncoderThroughputBench);
 }

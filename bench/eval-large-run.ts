@@ -3,7 +3,7 @@
  * ~1.07 relevant passages each), measuring seconds and peak RSS, against the time it takes just to
  * read the same file twice with readLines. Goal (issue 7): evaluate faster than two reads.
  *
- *   node --import tsx bench/eval-large-run.ts [--lines 10000000] [--depth 1000] [--keep]
+ *   node --import tsx bench/eval-large-run.ts [--lines 10000000] [--depth 1000] [--keep] [--out results/bench-eval.json]
  *
  * Each measurement runs in its own child process so its peak RSS is its own. Writes
  * results/bench-eval.json, one entry per --lines value (`byLines`). The generated files go to a temp folder under os.tmpdir() and are
@@ -14,17 +14,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { evaluate } from '../src/eval';
-import { writeJsonAtomic } from '../src/util/atomic';
 import { readLines } from '../src/util/lines';
 import { Rng } from '../src/util/rng';
+import { defineOptions } from '../src/util/options';
+import { benchMain, writeBenchRecord, machineSummary, type BenchArgs } from './harness';
 
 const JUDGED_QUERIES = 6980;
 const CORPUS = 8_841_823;
 
-function arg(name: string, def?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+const CHILD_MODES = ['read-once-raw', 'read-twice', 'evaluate'] as const;
+const EVAL_OPTIONS = defineOptions({
+  lines: { type: 'int', help: 'lines of the generated run', default: 10_000_000, min: 1 },
+  depth: { type: 'int', help: 'documents per query', default: 1000, min: 1, max: 1_000_000 },
+  keep: { type: 'boolean', help: 'keep the generated files', default: false },
+  out: { type: 'string', help: 'JSON record (one entry per --lines value)', default: path.join(__dirname, '..', 'results', 'bench-eval.json'), placeholder: 'file' },
+  child: { type: 'string', help: 'internal: measure one reader in this process', choices: CHILD_MODES },
+  run: { type: 'string', help: 'internal (--child): the run file', placeholder: 'file' },
+  qrels: { type: 'string', help: 'internal (--child): the qrels file', placeholder: 'file' },
+});
 
 function generate(dir: string, lines: number, depth: number): { run: string; qrels: string; queries: number; judgements: number } {
   const rng = new Rng(42);
@@ -101,11 +108,9 @@ function measure(mode: string, run: string, qrels: string): Record<string, unkno
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-async function main(): Promise<void> {
-  const mode = arg('child');
-  if (mode) return child(mode, arg('run')!, arg('qrels')!);
-  const lines = Number(arg('lines', '10000000'));
-  const depth = Number(arg('depth', '1000'));
+async function main(o: BenchArgs<typeof EVAL_OPTIONS>): Promise<void> {
+  if (o.child) return child(o.child, o.run!, o.qrels!);
+  const { lines, depth, out } = o;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-bench-eval-'));
   try {
     const tg = performance.now();
@@ -120,11 +125,8 @@ async function main(): Promise<void> {
     const evaluation = measure('evaluate', g.run, g.qrels);
     console.error('evaluate', evaluation);
     const result = {
-      bench: 'eval-large-run',
       date: new Date().toISOString(),
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
+      machine: machineSummary(),
       lines,
       depth,
       queries: g.queries,
@@ -139,7 +141,6 @@ async function main(): Promise<void> {
       goalMet: (evaluation.seconds as number) < (readTwice.seconds as number),
     };
     // one entry per run size, so a 1M check does not overwrite the 10M measurement
-    const out = path.join(__dirname, '..', 'results', 'bench-eval.json');
     let all: Record<string, unknown> = {};
     try {
       const prev = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -148,15 +149,12 @@ async function main(): Promise<void> {
       // no previous results
     }
     all[String(lines)] = result;
-    writeJsonAtomic(out, { bench: 'eval-large-run', byLines: all });
+    writeBenchRecord(out, 'eval-large-run', { byLines: all });
     console.log(JSON.stringify(result, null, 2));
   } finally {
-    if (!process.argv.includes('--keep')) fs.rmSync(dir, { recursive: true, force: true });
+    if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir}`);
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+benchMain('bench/eval-large-run.ts', 'evaluate a large TREC run against MS MARCO-sized qrels, against reading it twice', EVAL_OPTIONS, main);

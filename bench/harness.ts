@@ -2,10 +2,17 @@
  * The benchmark harness: warm-up + repetitions, summaries (median, min/max, quartiles), interleaved
  * A B A B measurement of competing implementations so that load from other processes hits all of
  * them alike, ratios of medians taken in the same run, peak RSS, goals and how far a number is from
- * its goal. Pure functions are tested in test/bench/harness.test.ts.
+ * its goal; every benchmark script's flags (declared options, parsed as the CLI parses them) and
+ * its JSON record. Pure functions are tested in test/bench/harness.test.ts.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseFlags, formatHelp, GLOBAL_FLAGS, type OptionTable, type Parsed } from '../src/cli/args';
+import { pickOptions } from '../src/util/options';
+import { InputError } from '../src/util/errors';
+import { writeJsonAtomic } from '../src/util/atomic';
 
 /** Median of xs (mean of the two middle values for an even count); NaN for an empty list. */
 export function median(xs: readonly number[]): number {
@@ -245,4 +252,58 @@ export function qpsAtRecall(points: readonly SweepPoint[], target: number): numb
   const [p0, p1] = [front[i - 1], front[i]];
   if (p1.recall === p0.recall) return p1.qps;
   return p0.qps + ((target - p0.recall) * (p1.qps - p0.qps)) / (p1.recall - p0.recall);
+}
+
+/** Benchmark scripts run under `node --import tsx` and take --config and --help besides their own flags. */
+const BENCH_PARSE = { program: 'node --import tsx', globals: pickOptions(GLOBAL_FLAGS, ['config', 'help']) };
+/** What a benchmark's main receives: its option values, typed from its table. */
+export type BenchArgs<T extends OptionTable> = Parsed<T, typeof BENCH_PARSE.globals>;
+
+/**
+ * Runs a benchmark script: parses its argv against its declared options with the CLI's parser
+ * (src/cli/args: the same flag forms, ranges and one-line errors), prints help for --help, then
+ * runs `main`. Bad flags: one line on stderr, exit 2; a failure: its stack, exit 1.
+ */
+export function benchMain<const T extends OptionTable>(script: string, summary: string, options: T, main: (o: BenchArgs<T>) => Promise<unknown>, argv = process.argv.slice(2)): void {
+  let o: BenchArgs<T>;
+  try {
+    o = parseFlags(argv, options, script, BENCH_PARSE);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  if (o.help) {
+    process.stdout.write(formatHelp(script, summary, options, undefined, BENCH_PARSE) + '\n');
+    return;
+  }
+  main(o).catch((e) => {
+    process.stderr.write(e instanceof InputError ? `error: ${e.message}\n` : `error: ${e instanceof Error ? e.stack : e}\n`);
+    process.exit(e instanceof InputError ? 2 : 1);
+  });
+}
+
+/** The machine a record was measured on: cores, CPU model, memory, Node, load average now. */
+export function machineSummary(): { cpus: number; cpuModel: string | undefined; totalMemGiB: number; node: string; loadAvg: number[] } {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, loadAvg: os.loadavg().map((x) => +x.toFixed(2)) };
+}
+
+/**
+ * Writes a benchmark's JSON record to `file` (atomically; the folder is made): `bench`, `date`, the
+ * `command` that ran it, `machine` (machineSummary, extended by `body.machine`), then `body`.
+ * Returns the record.
+ */
+export function writeBenchRecord<B extends Record<string, unknown>>(file: string, bench: string, body: B, log: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+  const { machine, ...rest } = body as B & { machine?: Record<string, unknown> };
+  const record = {
+    bench,
+    date: new Date().toISOString(),
+    command: ['node --import tsx', path.relative(process.cwd(), process.argv[1] ?? '') || bench, ...process.argv.slice(2)].join(' '),
+    machine: { ...machineSummary(), ...(machine ?? {}) },
+    ...rest,
+  };
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeJsonAtomic(file, record);
+  log(`wrote ${file}`);
+  return record;
 }

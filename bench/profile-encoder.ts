@@ -8,31 +8,27 @@
  *        [--out results/bench-profile-encoder.json]
  */
 import * as path from 'path';
-import { writeJsonAtomic } from '../src/util/atomic';
+import { benchMain, writeBenchRecord, type BenchArgs } from './harness';
+import { pickOptions, defineOptions } from '../src/util/options';
 import { aggregateKernels } from './train-step';
-import { BENCH_SIZES } from './encoder-throughput';
+import { BENCH_SIZES, ENCODER_THROUGHPUT_OPTIONS, benchTexts } from './encoder-throughput';
 
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+const OPTIONS = defineOptions({
+  ...pickOptions(ENCODER_THROUGHPUT_OPTIONS, ['sizes', 'batch', 'seq', 'threads']),
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-profile-encoder.json'), placeholder: 'file' },
+});
 
-async function main(): Promise<void> {
-  const threads = flag('threads', '2');
-  process.env.TF_NUM_INTRAOP_THREADS = threads;
+async function main(o: BenchArgs<typeof OPTIONS>): Promise<void> {
+  const { threads, batch, seq, out } = o;
+  process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   process.env.TF_NUM_INTEROP_THREADS = '1';
   const { tf, initBackend } = await import('../src/tensor');
   const { createBertEncoder } = await import('../src/encoders/bert');
   const backend = await initBackend(process.env.FRESHCACHE_BACKEND ? undefined : 'tensorflow');
-  const batch = Number(flag('batch', '32'));
-  const seq = Number(flag('seq', '128'));
-  const out = flag('out', path.join('results', 'bench-profile-encoder.json'));
-  const words = 'dense retrieval with stale target embeddings needs a corrector network that maps old vectors to fresh ones'.split(' ');
-  const texts = Array.from({ length: batch }, (_, i) => Array.from({ length: seq + 8 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' '));
+  const texts = benchTexts(batch, seq);
   const results = [];
-  for (const size of flag('sizes', 'small,base').split(',')) {
+  for (const size of o.sizes) {
     const s = BENCH_SIZES[size];
-    if (!s) throw new Error(`unknown size '${size}'; expected one of ${Object.keys(BENCH_SIZES).join(', ')}`);
     const enc = createBertEncoder({ numLayers: s.layers, hiddenSize: s.hidden, numHeads: s.heads, intermediateSize: s.intermediate, maxLength: seq });
     const tok = enc.tokenize(texts);
     const run = async () => {
@@ -54,11 +50,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${size}: ${(kernelMs / 1000).toFixed(3)} s in kernels of ${wall.toFixed(3)} s; ${aggregateKernels(kernels, 4).map((k) => `${k.kernel} ${k.ms.toFixed(0)} ms`).join(', ')}\n`);
     enc.dispose();
   }
-  writeJsonAtomic(out, { bench: 'profile-encoder', date: new Date().toISOString(), backend: backend.summary, threads: Number(threads), results });
-  process.stderr.write(`wrote ${out}\n`);
+  writeBenchRecord(out, 'profile-encoder', { backend: backend.summary, threads, results });
 }
 
-main().catch((e) => {
-  process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
-  process.exit(1);
-});
+benchMain('bench/profile-encoder.ts', 'tfjs profile of one BERT encoder forward pass: kernels by time, tensor memory', OPTIONS, main);

@@ -6,7 +6,7 @@
  * the training step when a goal is missed. The full pass (no --quick, no --only) is also copied to
  * bench/results/bench.{json,md}; a quick pass to bench/results/bench-quick.{json,md}.
  *
- * Sections (--only picks some): encoder, corrector-fit, train-step, search-faiss, search,
+ * Sections (--only picks some): backends, encoder, corrector-fit, train-step, search-faiss, search,
  * cache-build, eval, theory, refresh-cost, scale (not in a plain full pass: about an hour; run it
  * with --only scale, which also writes bench/results/scale.{md,json} and the scale-steps plot).
  */
@@ -20,7 +20,7 @@ import { fmt, goalStatus, runChild, type Goal, type GoalStatus } from './harness
 import { describeMachine, machineMarkdown, measureDiskWrite, measureMemoryBandwidth } from './machine';
 import { scaleGoals } from './scale-report';
 
-export const BENCH_SECTIONS = ['encoder', 'corrector-fit', 'train-step', 'search-faiss', 'search', 'cache-build', 'eval', 'theory', 'refresh-cost', 'scale'] as const;
+export const BENCH_SECTIONS = ['backends', 'encoder', 'corrector-fit', 'train-step', 'search-faiss', 'search', 'cache-build', 'eval', 'theory', 'refresh-cost', 'scale'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -99,13 +99,14 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
   const script = (file: string) => path.join(ROOT, 'bench', file);
   const py = ['--python', python];
   const plans: Record<Exclude<BenchSection, 'refresh-cost'>, { file: string; args: string[]; outFile: string; timeoutSeconds?: number }> = {
+    backends: { file: 'backends.ts', outFile: out('backends'), args: quick ? ['--quick'] : [] },
     encoder: { file: 'encoder-throughput.ts', outFile: out('encoder'), args: [...(quick ? ['--sizes', 'small', '--rounds', '2', '--reps', '1'] : ['--rounds', '3', '--reps', '2']), '--threads', String(threads), ...py] },
     'corrector-fit': { file: 'corrector-fit.ts', outFile: out('corrector-fit'), args: [...(quick ? ['--configs', 'small-gelu', '--rounds', '2'] : ['--rounds', '3']), '--threads', String(threads), ...py] },
     'train-step': { file: 'train-step.ts', outFile: out('train-step'), args: [...(quick ? ['--segments', '2', '--segment', '4', '--refresh-reps', '1', '--profile-steps', '2'] : ['--segments', '4', '--segment', '8', '--refresh-reps', '3', '--profile-steps', '3']), '--threads', String(threads), ...py] },
     'search-faiss': { file: 'search-vs-faiss.ts', outFile: out('search-faiss'), args: [...(quick ? ['--rows', '200000', '--ann-rows', '50000', '--queries', '500', '--rounds', '3', '--datasets', 'synthetic', '--ef', '16,32,64,128,256'] : ['--rows', '1000000', '--queries', '1000', '--rounds', '3', '--datasets', 'synthetic,wordnet']), '--threads', String(threads), ...py] },
     search: { file: 'search.ts', outFile: out('search'), args: quick ? ['--rows', '100000', '--queries', '200', '--sections', 'bandwidth,exact'] : ['--sections', 'bandwidth,exact,gumbel'] },
     'cache-build': { file: 'cache-build.ts', outFile: out('cache-build'), args: quick ? ['--sizes', '20000,100000'] : [] },
-    eval: { file: 'eval-large-run.ts', outFile: path.join(ROOT, 'results', 'bench-eval.json'), args: ['--lines', quick ? '1000000' : '10000000'] },
+    eval: { file: 'eval-large-run.ts', outFile: out('eval'), args: ['--lines', quick ? '1000000' : '10000000'] },
     theory: { file: 'theory.ts', outFile: out('theory'), args: quick ? ['--no-sweep'] : [] },
     scale: { file: 'scale.ts', outFile: out('scale'), timeoutSeconds: quick ? 1800 : 4 * 3600, args: [...(quick ? ['--sizes', '117791,300000', '--queries', '200', '--ef', '32,64,128', '--select-steps', '3', '--save-dir', 'none'] : []), '--threads', String(threads)] },
   };
@@ -121,8 +122,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
       log(`[${name}] skipped: bench/${plan.file} not present`);
       continue;
     }
-    const args = [...plan.args];
-    if (plan.file !== 'eval-large-run.ts') args.push('--out', plan.outFile);
+    const args = [...plan.args, '--out', plan.outFile];
     log(`[${name}] node --import tsx bench/${plan.file} ${args.join(' ')}`);
     const r = await runChild(process.execPath, ['--import', 'tsx', file, ...args], { env, log, prefix: `[${name}] `, signal: o.signal, timeoutSeconds: plan.timeoutSeconds ?? (quick ? 900 : 1800) });
     let json: any;
@@ -201,7 +201,8 @@ export function rowsOf(run: SectionRun, limits: { memoryGBps: number; diskWriteM
   const j = run.json;
   const out: BenchRow[] = [];
   try {
-    if (s === 'encoder') {
+    if (s === 'backends') out.push(...backendRows(j));
+    else if (s === 'encoder') {
       for (const r of j.results) {
         out.push(row(s, `encoder ${r.size} (${r.layers}×${r.hidden}), batch ${j.batch} × ${j.seq} tokens`, `${fmt(r.tfjs.textsPerSec)} texts/s`,
           r.torch ? `PyTorch ${r.torch.version} ${r.torch.threads}T: ${fmt(r.torch.textsPerSec)} texts/s` : 'not run', r.ratioTfjsOverTorch, GOAL_PEER));
@@ -272,6 +273,45 @@ export function rowsOf(run: SectionRun, limits: { memoryGBps: number; diskWriteM
     }
   } catch (e) {
     out.push(row(s, s, 'unreadable result', '–', null, null, e instanceof Error ? e.message : String(e)));
+  }
+  return out;
+}
+
+/**
+ * Rows of bench/backends.ts: each backend's matMul and small-BERT figures against the native CPU
+ * backend's in the same run (ratio > 1: faster than it), unavailable backends with the reason, and
+ * the GPU check's figures (bench/results/gpu-check.json) against PyTorch on the same GPU.
+ */
+export function backendRows(j: any): BenchRow[] {
+  const s = 'backends';
+  const out: BenchRow[] = [];
+  const cpu = (j.results as any[]).find((r) => r.backend === 'tensorflow' && r.available);
+  for (const r of j.results as any[]) {
+    if (!r.available) {
+      out.push(row(s, `backend ${r.backend}`, 'not available', '–', null, null, r.reason));
+      continue;
+    }
+    const on = `${r.backend} (${r.gpu ? 'GPU' : r.device.kind === 'software-gpu' ? 'software adapter' : 'CPU'}: ${r.device.name})`;
+    const vs = (x: number, y: number | undefined) => (cpu && r !== cpu && y ? x / y : null);
+    out.push(row(s, `matMul 1024³ float32, ${on}`, `${fmt(r.matMul1024.gflops)} GFLOP/s`, cpu ? `native CPU ${fmt(cpu.matMul1024.gflops)} GFLOP/s` : '–', vs(r.matMul1024.gflops, cpu?.matMul1024.gflops), null,
+      `largest within the time budget: ${r.matMulLargest.n}³ ${fmt(r.matMulLargest.gflops)} GFLOP/s`));
+    const b = r.bert;
+    if (b.error && !b.forwardTextsPerSec) out.push(row(s, `BERT small, ${r.backend}`, 'failed', '–', null, null, b.error));
+    else out.push(row(s, `BERT small (${b.layers}×${b.hidden}), batch ${b.batch} × ${b.seq}, ${r.backend}: forward`, `${fmt(b.forwardTextsPerSec)} texts/s`, cpu ? `native CPU ${fmt(cpu.bert.forwardTextsPerSec)} texts/s` : '–', vs(b.forwardTextsPerSec, cpu?.bert.forwardTextsPerSec), null));
+    if (b.trainStepsPerSec) out.push(row(s, `BERT small, ${r.backend}: training step`, `${fmt(b.trainStepsPerSec)} steps/s`, cpu ? `native CPU ${fmt(cpu.bert.trainStepsPerSec)} steps/s` : '–', vs(b.trainStepsPerSec, cpu?.bert.trainStepsPerSec), null));
+    else if (b.forwardTextsPerSec) out.push(row(s, `BERT small, ${r.backend}: training step`, b.error ? 'failed' : 'not measured', '–', null, null, b.error ?? b.trainSkipped));
+  }
+  const g = j.gpuCheck;
+  if (!g) out.push(row(s, 'GPU check', 'not run', '–', null, null, j.gpuCheckNote));
+  else {
+    const o = g.ours ?? {};
+    const t = g.torch ?? {};
+    const where = `GPU check ${String(g.date).slice(0, 10)} on ${g.device?.name ?? '?'}`;
+    if (o.matMul?.gflops) out.push(row(s, `${where}: matMul ${o.matMul.n}³ float32, webgpu`, `${fmt(o.matMul.gflops)} GFLOP/s`, t.matMul ? `PyTorch fp32 ${fmt(t.matMul.fp32.gflops)}, bf16 ${fmt(t.matMul.bf16.gflops)} GFLOP/s` : 'not run', g.ratios?.matMulOursOverTorchFp32 ?? null, null));
+    if (o.bert?.forward) out.push(row(s, `${where}: BERT-${o.bert.size} forward, batch ${o.bert.batch} × ${o.bert.seq}`, `${fmt(o.bert.forward.textsPerSec)} texts/s`, t.bert ? `PyTorch fp32 ${fmt(t.bert.fp32.forward.textsPerSec)} texts/s` : 'not run', g.ratios?.bertForwardOursOverTorchFp32 ?? null, null));
+    if (o.bert?.trainStep) out.push(row(s, `${where}: BERT-${o.bert.size} training step`, `${fmt(o.bert.trainStep.stepsPerSec)} steps/s`, t.bert ? `PyTorch fp32 ${fmt(t.bert.fp32.trainStep.stepsPerSec)}, bf16 ${fmt(t.bert.bf16.trainStep.stepsPerSec)} steps/s` : 'not run', g.ratios?.bertTrainStepOursOverTorchFp32 ?? null, null,
+      o.parity ? `tiny-model gradient parity against the CPU: ${o.parity.ok ? 'ok' : 'FAILED'} (max Δ ${fmt(o.parity.maxGradDiff)} of ${fmt(o.parity.maxGrad)})` : undefined));
+    if (o.error) out.push(row(s, where, 'failed', '–', null, null, o.error));
   }
   return out;
 }

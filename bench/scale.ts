@@ -161,9 +161,10 @@ async function phaseBuild(rows: number, o: ScaleOptions) {
   const encoder = await cacheEncoder('glove');
   const dir = path.join(o.work, `cache-${rows}`);
   fs.rmSync(dir, { recursive: true, force: true });
+  const fingerprint = await encoder.fingerprint();
   const { wall: seconds, cpu: cpuSeconds } = await timeWithCpu(() => buildCache({
     dir, corpus: scaleCorpus(base, { rows }), encode: encodeFnFor(encoder), dim: encoder.dim, normalized: encoder.normalized,
-    encoder: { kind: encoder.kind, fingerprint: encoder.fingerprint(), config: encoder.config() }, totalRows: rows,
+    encoder: { kind: encoder.kind, fingerprint, config: encoder.config() }, totalRows: rows,
     textOf: (d) => passageText(d.title ?? '', d.text),
   }));
   const bytes = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);

@@ -15,64 +15,47 @@
  * Besides wall time, each measurement records the CPU seconds it used (ours: process.cpuUsage; the
  * peer: utime + stime of its process from /proc), so the ratio can also be read as work per query,
  * which load from other processes on a shared machine does not inflate the way it inflates wall time.
- * The usearch index's vectors are stored as `--quantization` (f32 default; f16 halves the memory
- * the graph walk reads; recall is always measured against exact f32 search).
+ * The usearch index's vectors are stored as `--quantization` (f32 default; f16 / bf16 halve the
+ * memory the graph walk reads; recall is always measured against exact f32 search).
  *
- *   node --import tsx bench/search-vs-faiss.ts [--rows 1000000] [--dim 128] [--queries 1000] [--k 10]
- *        [--threads 2] [--rounds 3] [--datasets synthetic,wordnet] [--ann-rows 1000000] [--M 16]
- *        [--ef-construction 128] [--ef 16,24,32,48,64,96,128,192,256,512] [--targets 0.9,0.95,0.99] [--quantization f32|f16]
- *        [--python bench/peers/.venv/bin/python] [--out results/bench-search-faiss.json]
+ *   node --import tsx bench/search-vs-faiss.ts [flags]   (--help lists them: SEARCH_VS_FAISS_OPTIONS)
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Rng } from '../src/util/rng';
-import { writeJsonAtomic } from '../src/util/atomic';
-import { summarize, ratioOfMedians, measureInterleaved, peakRssMiB, timeIt, qpsAtRecall, type SweepPoint } from './harness';
+import { InputError } from '../src/util/errors';
+import { defineOptions, defaultsOf, type Values } from '../src/util/options';
+import { summarize, ratioOfMedians, measureInterleaved, peakRssMiB, timeIt, qpsAtRecall, benchMain, writeBenchRecord, type SweepPoint } from './harness';
 import { startPeer, type PeerProcess } from './peer-client';
+import { clusteredRows, queriesNearRows, wordnetEmbeddings } from './vectors';
+import type { AnnQuantization } from '../src/search';
 
-export interface SearchVsFaissOptions {
-  rows?: number;
-  dim?: number;
-  queries?: number;
-  k?: number;
-  threads?: number;
-  rounds?: number;
-  datasets?: string[];
-  annRows?: number;
-  M?: number;
-  efConstruction?: number;
-  efs?: number[];
-  targets?: number[];
-  quantization?: 'f32' | 'f16';
-  python?: string;
-  out?: string;
-  log?: (line: string) => void;
+const SIZED_SYNTHETIC = /^synthetic(?::(\d+)x(\d+))?$/;
+
+function checkDataset(name: string, where: string): void {
+  if (name !== 'wordnet' && !SIZED_SYNTHETIC.test(name)) throw new InputError(`${where}: unknown dataset '${name}'; expected synthetic, synthetic:<rows>x<dim> or wordnet`);
 }
 
-/** Clustered float32 rows: centre (norm ≈ 1) + Gaussian noise of norm ≈ spread (bench/search.ts uses it too). */
-export function clusteredRows(rng: Rng, rows: number, dim: number, centres: number, spread: number): Float32Array {
-  const c = new Float32Array(centres * dim);
-  for (let i = 0; i < c.length; i++) c[i] = rng.normal() / Math.sqrt(dim);
-  const a = new Float32Array(rows * dim);
-  const s = spread / Math.sqrt(dim);
-  for (let r = 0; r < rows; r++) {
-    const ci = rng.int(centres) * dim;
-    for (let j = 0; j < dim; j++) a[r * dim + j] = c[ci + j] + rng.normal() * s;
-  }
-  return a;
-}
-
-/** Queries = randomly chosen rows + Gaussian noise of norm ≈ noise. */
-export function queriesNearRows(rng: Rng, data: Float32Array, dim: number, nq: number, noise: number): Float32Array {
-  const rows = data.length / dim;
-  const q = new Float32Array(nq * dim);
-  for (let i = 0; i < nq; i++) {
-    const r = rng.int(rows);
-    for (let j = 0; j < dim; j++) q[i * dim + j] = data[r * dim + j] + (rng.normal() * noise) / Math.sqrt(dim);
-  }
-  return q;
-}
+export const SEARCH_VS_FAISS_OPTIONS = defineOptions({
+  rows: { type: 'int', help: 'synthetic rows', default: 1_000_000, min: 1 },
+  dim: { type: 'int', help: 'synthetic dimension', default: 128, min: 1, max: 65536 },
+  queries: { type: 'int', help: 'queries', default: 1000, min: 1 },
+  k: { type: 'int', help: 'top-k', default: 10, min: 1, max: 100_000 },
+  threads: { type: 'int', help: 'threads for ours and FAISS', default: 2, min: 1, max: 1024 },
+  rounds: { type: 'int', help: 'interleaved rounds', default: 3, min: 1, max: 1000 },
+  datasets: { type: 'list', of: 'string', help: 'data to search: synthetic (--rows × --dim), synthetic:<rows>x<dim>, wordnet', default: ['synthetic', 'wordnet'], check: checkDataset },
+  annRows: { type: 'int', help: 'synthetic rows indexed by HNSW', defaultText: 'rows', min: 1 },
+  M: { type: 'int', help: 'HNSW graph degree', flag: 'M', default: 16, min: 2, max: 1024 },
+  efConstruction: { type: 'int', help: 'HNSW ef_construction', default: 128, min: 1, max: 1_000_000 },
+  efs: { type: 'list', of: 'int', help: 'ef_search values of the sweep', flag: 'ef', default: [16, 24, 32, 48, 64, 96, 128, 192, 256, 512], min: 1, max: 1_000_000 },
+  ann: { type: 'boolean', help: 'compare the HNSW indexes too (--no-ann: exact search only)', default: true },
+  targets: { type: 'list', of: 'number', help: 'recalls at which queries/s are compared', default: [0.9, 0.95, 0.99], min: 0, minExclusive: true, max: 1 },
+  quantization: { type: 'string', help: 'storage of the usearch index\'s vectors', default: 'f32', choices: ['f32', 'f16', 'bf16'] },
+  python: { type: 'string', help: 'peer python with faiss-cpu', placeholder: 'path', defaultText: '$FRESHCACHE_PYTHON, else bench/peers/.venv/bin/python' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-search-faiss.json'), placeholder: 'file' },
+});
+export type SearchVsFaissOptions = Partial<Values<typeof SEARCH_VS_FAISS_OPTIONS>> & { log?: (line: string) => void };
 
 /** Mean over queries of |A_q ∩ B_q| / k for two [nq, k] id lists (recall@k of A against B). */
 export function overlapAtK(a: ArrayLike<number>, b: ArrayLike<number>, nq: number, k: number): number {
@@ -131,43 +114,12 @@ function writeF32(file: string, a: Float32Array): void {
   fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
-async function wordnetData(nq: number, log: (l: string) => void): Promise<{ data: Float32Array; queries: Float32Array; dim: number }> {
-  const { ensureDefaultTask } = await import('../src/data/wordnet');
-  const { loadCorpus, loadQueries } = await import('../src/data/beir');
-  const { createGloveBagEncoder } = await import('../src/encoders/glove-bag');
-  const { encodeFnOf } = await import('../src/encoders/types');
-  const { defaultTextOf } = await import('../src/cache/build');
-  const dir = await ensureDefaultTask();
-  const corpus = await loadCorpus(path.join(dir, 'corpus.jsonl'));
-  const queryList = (await loadQueries(path.join(dir, 'queries.jsonl'))).slice(0, nq);
-  const encoder = await createGloveBagEncoder();
-  const encode = encodeFnOf(encoder);
-  const texts = corpus.ids.map((id, i) => defaultTextOf({ id, title: corpus.titles[i], text: corpus.texts[i] }));
-  const data = new Float32Array(texts.length * encoder.dim);
-  for (let s = 0; s < texts.length; s += 4096) data.set(await encode(texts.slice(s, s + 4096)), s * encoder.dim);
-  const queries = await encode(queryList.map((x) => x.text));
-  const dim = encoder.dim;
-  encoder.dispose();
-  log(`wordnet: ${texts.length} passages × ${dim} (GloVe bag), ${queryList.length} queries`);
-  return { data, queries, dim };
-}
-
 /** Runs the comparison and writes its JSON; returns the record. */
-export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Record<string, unknown>> {
-  const rows = o.rows ?? 1_000_000;
-  const dim = o.dim ?? 128;
-  const nq = o.queries ?? 1000;
-  const k = o.k ?? 10;
-  const threads = o.threads ?? 2;
-  const rounds = o.rounds ?? 3;
-  const datasets = o.datasets ?? ['synthetic', 'wordnet'];
-  const M = o.M ?? 16;
-  const efC = o.efConstruction ?? 128;
-  const efs = o.efs ?? [16, 24, 32, 48, 64, 96, 128, 192, 256, 512];
-  const quantization = o.quantization ?? 'f32';
-  const targets = o.targets ?? [0.9, 0.95, 0.99];
+export async function runSearchVsFaiss(opts: SearchVsFaissOptions = {}): Promise<Record<string, unknown>> {
+  const o = { ...defaultsOf(SEARCH_VS_FAISS_OPTIONS), ...opts };
+  const { rows, dim, queries: nq, k, threads, rounds, datasets, M, efConstruction: efC, targets, quantization, out } = o;
+  const efs = o.ann ? o.efs : [];
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const out = o.out ?? path.join('results', 'bench-search-faiss.json');
   process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   process.env.TF_NUM_INTEROP_THREADS = '1';
   const { initBackend } = await import('../src/tensor');
@@ -186,15 +138,16 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
       let data: Float32Array;
       let queries: Float32Array;
       let d = dim;
-      const sized = /^synthetic(?::(\d+)x(\d+))?$/.exec(name);
+      const sized = SIZED_SYNTHETIC.exec(name);
       if (sized) {
         d = sized[2] ? Number(sized[2]) : dim;
         const rng = new Rng(1);
         data = clusteredRows(rng, sized[1] ? Number(sized[1]) : rows, d, 1000, 0.35);
         queries = queriesNearRows(rng, data, d, nq, 0.1);
-      } else if (name === 'wordnet') {
-        ({ data, queries, dim: d } = await wordnetData(nq, log));
-      } else throw new Error(`unknown dataset '${name}'; expected synthetic, synthetic:<rows>x<dim> or wordnet`);
+      } else {
+        checkDataset(name, 'datasets');
+        ({ data, queries, dim: d } = await wordnetEmbeddings(nq, log));
+      }
       const n = data.length / d;
       const q = queries.length / d;
       log(`${name}: ${n} × ${d}, ${q} queries, top-${k}, ${threads} threads`);
@@ -243,7 +196,7 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
         const idxDir = path.join(tmp, `${name}-usearch`);
         let oursBuild = 0;
         oursBuild = await timeIt(async () => {
-          const idx = await buildAnnIndex({ source: annSource, settings: { metric: 'ip', quantization, connectivity: M, expansionAdd: efC }, threads });
+          const idx = await buildAnnIndex({ source: annSource, settings: { metric: 'ip', quantization: quantization as AnnQuantization, connectivity: M, expansionAdd: efC }, threads });
           idx.save(idxDir);
         });
         log(`  usearch build (M ${M}, ef_construction ${efC}, ${quantization}, ${annRows} rows): ${oursBuild.toFixed(1)} s`);
@@ -289,9 +242,7 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
     peer?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const record = {
-    bench: 'search-vs-faiss',
-    date: new Date().toISOString(),
+  return writeBenchRecord(out, 'search-vs-faiss', {
     backend: backend.summary,
     threads,
     rounds,
@@ -299,50 +250,9 @@ export async function runSearchVsFaiss(o: SearchVsFaissOptions = {}): Promise<Re
     loadAvgAtEnd: os.loadavg(),
     timed: 'one search of all queries per measurement; ours and FAISS interleaved per round; medians',
     results,
-  };
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  writeJsonAtomic(out, record);
-  log(`wrote ${out}`);
-  return record;
-}
-
-function parseArgs(argv: string[]): SearchVsFaissOptions {
-  const o: SearchVsFaissOptions = {};
-  const nums = (v: string) => v.split(',').map(Number);
-  for (let i = 0; i < argv.length; i += 2) {
-    const [key, v] = [argv[i], argv[i + 1]];
-    if (v === undefined) throw new Error(`${key}: expected a value`);
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${key} ${v}: expected a positive integer`);
-      return n;
-    };
-    if (key === '--rows') o.rows = num();
-    else if (key === '--dim') o.dim = num();
-    else if (key === '--queries') o.queries = num();
-    else if (key === '--k') o.k = num();
-    else if (key === '--threads') o.threads = num();
-    else if (key === '--rounds') o.rounds = num();
-    else if (key === '--datasets') o.datasets = v.split(',');
-    else if (key === '--ann-rows') o.annRows = num();
-    else if (key === '--M') o.M = num();
-    else if (key === '--ef-construction') o.efConstruction = num();
-    else if (key === '--ef') o.efs = v === 'none' ? [] : nums(v);
-    else if (key === '--targets') o.targets = nums(v);
-    else if (key === '--quantization') {
-      if (v !== 'f32' && v !== 'f16') throw new Error(`--quantization ${v}: expected f32 or f16`);
-      o.quantization = v;
-    }
-    else if (key === '--python') o.python = v;
-    else if (key === '--out') o.out = v;
-    else throw new Error(`unknown flag ${key}; expected --rows --dim --queries --k --threads --rounds --datasets --ann-rows --M --ef-construction --ef --targets --quantization --python --out`);
-  }
-  return o;
+  }, log);
 }
 
 if (require.main === module) {
-  runSearchVsFaiss(parseArgs(process.argv.slice(2))).catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
-    process.exit(1);
-  });
+  benchMain('bench/search-vs-faiss.ts', 'exact and HNSW search against FAISS at equal recall, interleaved', SEARCH_VS_FAISS_OPTIONS, runSearchVsFaiss);
 }

@@ -5,9 +5,7 @@
  * and tuned settings); and the same recall measurement on a realistic cache (the WordNet default
  * task's 117,791 passages embedded by the GloVe bag encoder). Writes results/bench-search.json.
  *
- *   node --import tsx bench/search.ts [--rows 1000000] [--dim 128] [--queries 1000] [--k 10]
- *        [--block-rows 16384] [--sections bandwidth,exact,gumbel,ann,wordnet] [--ann-rows 1000000]
- *        [--wordnet-queries 1000] [--wordnet-tuned-build] [--out results/bench-search.json]
+ *   node --import tsx bench/search.ts [flags]   (--help lists them: SEARCH_OPTIONS)
  *
  * Synthetic data: `rows` × `dim` float32 in 1000 Gaussian clusters (centre norm ≈ 1, within-cluster
  * spread 0.35), queries = random rows plus noise 0.1; deterministic (seeded). The caches are built
@@ -24,9 +22,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf, initBackend } from '../src/tensor';
 import { Rng } from '../src/util/rng';
-import { writeJsonAtomic } from '../src/util/atomic';
-import { clusteredRows, queriesNearRows } from './search-vs-faiss';
-import { buildCache, defaultTextOf } from '../src/cache/build';
+import { defineOptions } from '../src/util/options';
+import { buildCache } from '../src/cache/build';
 import { openCache } from '../src/cache/reader';
 import { MemoryEmbeddings } from '../src/cache/memory';
 import type { CacheDtype, EmbeddingSource } from '../src/cache/types';
@@ -34,11 +31,22 @@ import {
   exactSearch, gumbelTopK, buildAnnIndex, openAnnIndex, recallAtK,
   type BlockTransform, type SearchResult, type AnnSettings, type AnnIndex,
 } from '../src/search';
+import { benchMain, writeBenchRecord, type BenchArgs } from './harness';
+import { clusteredRows, queriesNearRows, wordnetEmbeddings } from './vectors';
 
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+const SECTIONS = ['bandwidth', 'exact', 'gumbel', 'ann', 'wordnet'] as const;
+const SEARCH_OPTIONS = defineOptions({
+  rows: { type: 'int', help: 'synthetic rows', default: 1_000_000, min: 1 },
+  dim: { type: 'int', help: 'synthetic dimension', default: 128, min: 1, max: 65536 },
+  queries: { type: 'int', help: 'queries', default: 1000, min: 1 },
+  k: { type: 'int', help: 'top-k', default: 10, min: 1, max: 100_000 },
+  blockRows: { type: 'int', help: 'cache rows scored per block', default: 16384, min: 1, max: 1 << 26 },
+  sections: { type: 'list', of: 'string', help: 'parts to run', default: SECTIONS, choices: SECTIONS },
+  annRows: { type: 'int', help: 'synthetic rows indexed by HNSW', defaultText: 'rows', min: 1 },
+  wordnetQueries: { type: 'int', help: 'queries of the WordNet section', default: 1000, min: 1 },
+  wordnetTunedBuild: { type: 'boolean', help: 'also build a WordNet index with M 32, ef_construction 256', default: false },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-search.json'), placeholder: 'file' },
+});
 const log = (s: string) => process.stderr.write(s + '\n');
 const round = (x: number, d = 3) => +x.toPrecision(d + 1);
 
@@ -94,7 +102,7 @@ function corrector(dim: number, seed: number): { fn: BlockTransform; dispose: ()
 async function buildDiskCache(dir: string, data: Float32Array, dim: number, dtype: CacheDtype): Promise<number> {
   const rows = data.length / dim;
   const corpus = (function* () {
-    for (let i = 0; i < rows; i++) yield { id: `r${i}`, text: String(i) };
+    for (let i = 0; i < rows; i++) yield { id: `r${i}`, title: '', text: String(i) };
   })();
   const encode = async (texts: string[]) => {
     const out = new Float32Array(texts.length * dim);
@@ -133,24 +141,15 @@ async function buildAndSave(source: EmbeddingSource, settings: Partial<AnnSettin
   return { settings: (t.result as AnnIndex).settings, buildSeconds: round(t.best), rowsPerSecond: round(source.rows / t.best), saveSeconds: round(saveSeconds), fileMiB: round(bytes / 2 ** 20) };
 }
 
-async function main() {
-  const rows = Number(flag('rows', '1000000'));
-  const dim = Number(flag('dim', '128'));
-  const nq = Number(flag('queries', '1000'));
-  const k = Number(flag('k', '10'));
-  const blockRows = Number(flag('block-rows', '16384'));
-  const annRows = Number(flag('ann-rows', String(rows)));
-  const wnQueries = Number(flag('wordnet-queries', '1000'));
-  const sections = new Set(flag('sections', 'bandwidth,exact,gumbel,ann,wordnet').split(','));
-  const out = flag('out', 'results/bench-search.json');
+async function main(o: BenchArgs<typeof SEARCH_OPTIONS>) {
+  const { rows, dim, queries: nq, k, blockRows, wordnetQueries: wnQueries, out } = o;
+  const annRows = o.annRows ?? rows;
+  const sections = new Set<string>(o.sections);
   const backend = await initBackend();
   log(backend.summary);
   const started = performance.now();
   const report: Record<string, unknown> = {
-    bench: 'search',
-    date: new Date().toISOString(),
-    command: `node --import tsx bench/search.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: round(os.totalmem() / 2 ** 30), node: process.version, backend: backend.summary, loadAvgAtStart: os.loadavg().map((x) => round(x)) },
+    machine: { backend: backend.summary, loadAvgAtStart: os.loadavg().map((x) => round(x)) },
     settings: { rows, dim, queries: nq, k, blockRows, data: '1000 Gaussian clusters, centre norm ~1, spread 0.35; queries = rows + noise 0.1 (seeded)' },
   };
   let bandwidth = NaN;
@@ -234,40 +233,23 @@ async function main() {
       report.ann = { rows: annRows, queries: nq, k, build, search: sweep };
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    if (sections.has('wordnet')) report.wordnet = await wordnetSection(tmp, k, wnQueries, blockRows);
+    if (sections.has('wordnet')) report.wordnet = await wordnetSection(tmp, k, wnQueries, blockRows, o.wordnetTunedBuild);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   report.totalSeconds = round((performance.now() - started) / 1000);
-  (report.machine as Record<string, unknown>).loadAvgAtEnd = os.loadavg().map((x) => round(x));
-  writeJsonAtomic(out, report);
-  log(`wrote ${out} (${report.totalSeconds} s)`);
+  writeBenchRecord(out, 'search', report, log);
 }
 
 /** Recall of the index on GloVe-bag embeddings of the WordNet default task (data/wordnet). */
-async function wordnetSection(tmp: string, k: number, nq: number, blockRows: number) {
-  const { ensureDefaultTask } = await import('../src/data/wordnet');
-  const { loadCorpus, loadQueries } = await import('../src/data/beir');
-  const { createGloveBagEncoder } = await import('../src/encoders/glove-bag');
-  const { encodeFnOf } = await import('../src/encoders/types');
-  const dir = await ensureDefaultTask();
-  const corpus = await loadCorpus(path.join(dir, 'corpus.jsonl'));
-  const queryList = (await loadQueries(path.join(dir, 'queries.jsonl'))).slice(0, nq);
-  const encoder = await createGloveBagEncoder();
-  const encode = encodeFnOf(encoder);
-  const texts = corpus.ids.map((id, i) => defaultTextOf({ id, title: corpus.titles[i], text: corpus.texts[i] }));
-  const t0 = performance.now();
-  const emb = new Float32Array(texts.length * encoder.dim);
-  for (let s = 0; s < texts.length; s += 4096) emb.set(await encode(texts.slice(s, s + 4096)), s * encoder.dim);
-  const encodeSeconds = (performance.now() - t0) / 1000;
-  const q = await encode(queryList.map((x) => x.text));
-  encoder.dispose();
-  log(`wordnet: ${texts.length} passages × ${encoder.dim} encoded in ${round(encodeSeconds)} s`);
-  const source = new MemoryEmbeddings(emb, encoder.dim);
+async function wordnetSection(tmp: string, k: number, nq: number, blockRows: number, tunedBuild: boolean) {
+  const wn = await wordnetEmbeddings(nq, log);
+  const q = wn.queries;
+  const source = new MemoryEmbeddings(wn.data, wn.dim);
   const ref = await timed(() => exactSearch({ source, queries: q, k, blockRows }), 1);
   const runs = [];
   const builds: [string, Partial<AnnSettings>][] = [['default', {}]];
-  if (process.argv.includes('--wordnet-tuned-build')) builds.push(['M32-efAdd256', { connectivity: 32, expansionAdd: 256 }]);
+  if (tunedBuild) builds.push(['M32-efAdd256', { connectivity: 32, expansionAdd: 256 }]);
   for (const [name, settings] of builds) {
     const idxDir = path.join(tmp, `wn-${name}`);
     const build = await buildAndSave(source, settings, idxDir);
@@ -276,12 +258,9 @@ async function wordnetSection(tmp: string, k: number, nq: number, blockRows: num
     fs.rmSync(idxDir, { recursive: true, force: true });
   }
   return {
-    task: dir, passages: texts.length, dim: encoder.dim, encoder: 'glove-bag (wink 100-d, mean pooling, normalised)', queries: queryList.length, k,
-    passageText: 'defaultTextOf (title and text, as buildCache embeds them)', encodeSeconds: round(encodeSeconds), exactSeconds: round(ref.best), exactQueriesPerSecond: round(queryList.length / ref.best), indexes: runs,
+    task: wn.dir, passages: wn.passages, dim: wn.dim, encoder: 'glove-bag (wink 100-d, mean pooling, normalised)', queries: wn.queryCount, k,
+    passageText: 'defaultTextOf (title and text, as buildCache embeds them)', encodeSeconds: round(wn.encodeSeconds), exactSeconds: round(ref.best), exactQueriesPerSecond: round(wn.queryCount / ref.best), indexes: runs,
   };
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+benchMain('bench/search.ts', 'exact blocked top-k against memory bandwidth, Gumbel-top-k, the HNSW index, recall on WordNet', SEARCH_OPTIONS, main);

@@ -6,34 +6,32 @@
  *
  *   node --import tsx bench/theory.ts [--dim 768] [--pairs 2000] [--no-sweep] [--out results/bench-theory.json]
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../src/tensor';
+import { defineOptions } from '../src/util/options';
+import { benchMain, writeBenchRecord, type BenchArgs } from './harness';
 import { buildCorrector } from '../src/corrector/networks';
 import { Rng } from '../src/util/rng';
-import { writeJsonAtomic } from '../src/util/atomic';
 import { estimateBound } from '../src/theory/bound';
 import { extractBranch } from '../src/theory/branch';
 import { spectralNorm } from '../src/theory/linalg';
-import { runSyntheticSweep } from '../src/theory/sweep';
+import { runSyntheticSweep } from '../src/experiments/synthetic-sweep';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+const THEORY_OPTIONS = defineOptions({
+  dim: { type: 'int', help: 'embedding dimension d of the corrector (width 4d)', default: 768, min: 1, max: 65536 },
+  pairs: { type: 'int', help: 'pairs m of the bound', default: 2000, min: 1 },
+  sweep: { type: 'boolean', help: 'also time the default synthetic sweep (--no-sweep: only the bound)', default: true },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-theory.json'), placeholder: 'file' },
+});
 
-async function main(): Promise<void> {
+async function main(o: BenchArgs<typeof THEORY_OPTIONS>): Promise<void> {
   const backend = await initBackend();
-  const d = Number(arg('dim', '768'));
-  const m = Number(arg('pairs', '2000'));
-  const out = arg('out', 'results/bench-theory.json');
-  const doSweep = !process.argv.includes('--no-sweep');
+  const { dim: d, pairs: m, sweep: doSweep, out } = o;
   const rng = new Rng(1);
 
   // A trained-looking corrector: He-initialised hidden layer (as built), a small random output layer.
   const c = buildCorrector({ kind: 'mlp', dim: d, width: 4 * d, depth: 1, activation: 'gelu', seed: 1 });
-  const w = c.getWeights();
+  const w = await c.getWeights();
   const names = c.tensorNames();
   names.forEach((n, i) => {
     if (n.startsWith('out/')) w[i] = Float32Array.from(w[i], () => (0.02 * rng.normal()) / Math.sqrt(4 * d));
@@ -44,15 +42,16 @@ async function main(): Promise<void> {
   const queries = Float32Array.from({ length: 200 * d }, () => rng.normal() / Math.sqrt(d));
 
   // power iteration alone, per layer
-  const branch = extractBranch(c);
-  const power = branch.layers.map((l) => {
+  const branch = await extractBranch(c);
+  const power = [];
+  for (const l of branch.layers) {
     const t0 = performance.now();
-    const est = spectralNorm(l.W, { tol: 1e-9, maxIter: 2000, seed: 5 });
-    return { layer: l.name, shape: [l.W.rows, l.W.cols], seconds: (performance.now() - t0) / 1000, iterations: est.iterations, converged: est.converged, value: est.value };
-  });
+    const est = await spectralNorm(l.W, { tol: 1e-9, maxIter: 2000, seed: 5 });
+    power.push({ layer: l.name, shape: [l.W.rows, l.W.cols], seconds: (performance.now() - t0) / 1000, iterations: est.iterations, converged: est.converged, value: est.value });
+  }
 
   const t0 = performance.now();
-  const est = estimateBound(c, { stale, fresh, dim: d }, { complexity: 'both', queries, beta: 20 });
+  const est = await estimateBound(c, { stale, fresh, dim: d }, { complexity: 'both', queries, beta: 20 });
   const boundSeconds = (performance.now() - t0) / 1000;
   c.dispose();
 
@@ -64,12 +63,8 @@ async function main(): Promise<void> {
     sweep = { seconds, points: res.points.length, runs: res.points.length * res.options.seeds };
   }
 
-  const result = {
-    bench: 'theory',
-    date: new Date().toISOString(),
+  const result = writeBenchRecord(out, 'theory', {
     backend: backend.name,
-    cpus: os.cpus().length,
-    loadavg: os.loadavg(),
     bound: {
       dim: d,
       width: 4 * d,
@@ -83,14 +78,8 @@ async function main(): Promise<void> {
       bound: est.bound,
     },
     sweep,
-    command: `node --import tsx bench/theory.ts ${process.argv.slice(2).join(' ')}`.trim(),
-  };
-  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  writeJsonAtomic(out, result);
+  });
   console.log(JSON.stringify(result, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+benchMain('bench/theory.ts', 'time of the bound estimate at d = 768 and of the default synthetic sweep', THEORY_OPTIONS, main);

@@ -14,30 +14,27 @@
  * Reports "corrector overhead vs stale step" = corrector step / stale step − 1 (goal ≤ 0.30) and
  * ours / PyTorch step throughput (goal ≥ 1). Writes results/bench-train-step.json.
  *
- *   node --import tsx bench/train-step.ts [--segments 3] [--segment 8] [--refresh-reps 2] [--R 150]
- *        [--threads 2] [--dataset data/wordnet] [--profile-steps 3] [--python bench/peers/.venv/bin/python]
- *        [--out results/bench-train-step.json]
+ *   node --import tsx bench/train-step.ts [flags]   (--help lists them: TRAIN_STEP_OPTIONS)
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeJsonAtomic } from '../src/util/atomic';
-import { summarize, ratioOfMedians, peakRssMiB, median } from './harness';
+import { summarize, ratioOfMedians, peakRssMiB, median, benchMain, writeBenchRecord } from './harness';
 import { startPeer, type PeerProcess } from './peer-client';
+import { defineOptions, defaultsOf, type Values } from '../src/util/options';
 
-export interface TrainStepBenchOptions {
-  segments?: number;
-  segment?: number;
-  refreshReps?: number;
-  /** refresh:R used to amortise the refresh cost (default 150 = `npm start`'s 600 steps / 4). */
-  R?: number;
-  threads?: number;
-  dataset?: string;
-  profileSteps?: number;
-  python?: string;
-  out?: string;
-  log?: (line: string) => void;
-}
+export const TRAIN_STEP_OPTIONS = defineOptions({
+  segments: { type: 'int', help: 'interleaved segments per strategy', default: 3, min: 1, max: 1000 },
+  segment: { type: 'int', help: 'steps per segment (its first is dropped as warm-up)', default: 8, min: 2, max: 100_000 },
+  refreshReps: { type: 'int', help: 'full refreshes timed', default: 2, min: 1, max: 1000 },
+  R: { type: 'int', help: 'refresh:R used to amortise the refresh cost (150 = `npm start`\'s 600 steps / 4)', flag: 'R', default: 150, min: 1 },
+  threads: { type: 'int', help: 'threads for ours and the peers', default: 2, min: 1, max: 1024 },
+  dataset: { type: 'string', help: 'dataset folder', placeholder: 'dir', defaultText: 'the offline WordNet task' },
+  profileSteps: { type: 'int', help: 'steps of the profiled corrector run', default: 3, min: 1, max: 10_000 },
+  python: { type: 'string', help: 'peer python with torch', placeholder: 'path', defaultText: '$FRESHCACHE_PYTHON, else bench/peers/.venv/bin/python' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-train-step.json'), placeholder: 'file' },
+});
+export type TrainStepBenchOptions = Partial<Values<typeof TRAIN_STEP_OPTIONS>> & { log?: (line: string) => void };
 
 /** A kernel's total time over a profiled run, and its count. */
 export interface KernelTime {
@@ -60,14 +57,10 @@ export function aggregateKernels(kernels: { name: string; kernelTimeMs: number; 
 }
 
 /** Runs the benchmark and writes its JSON; returns the record. */
-export async function runTrainStepBench(o: TrainStepBenchOptions = {}): Promise<Record<string, unknown>> {
-  const segments = o.segments ?? 3;
-  const segLen = Math.max(2, o.segment ?? 8);
-  const refreshReps = o.refreshReps ?? 2;
-  const R = o.R ?? 150;
-  const threads = o.threads ?? 2;
+export async function runTrainStepBench(opts: TrainStepBenchOptions = {}): Promise<Record<string, unknown>> {
+  const o = { ...defaultsOf(TRAIN_STEP_OPTIONS), ...opts };
+  const { segments, segment: segLen, refreshReps, R, threads, out } = o;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const out = o.out ?? path.join('results', 'bench-train-step.json');
   process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   process.env.TF_NUM_INTEROP_THREADS = '1';
   const { tf, initBackend } = await import('../src/tensor');
@@ -163,7 +156,7 @@ export async function runTrainStepBench(o: TrainStepBenchOptions = {}): Promise<
   // tfjs profile of the corrector steps: kernels recorded between the first and the last step's
   // onStep (the profiler's running kernel list, read at those moments); the set-up before is left out
   let profile: Record<string, unknown> | null = null;
-  const profileSteps = o.profileSteps ?? 3;
+  const profileSteps = o.profileSteps;
   if (profileSteps > 0) {
     const marks: number[] = [];
     const stampsAt: number[] = [];
@@ -205,9 +198,7 @@ export async function runTrainStepBench(o: TrainStepBenchOptions = {}): Promise<
     };
   });
   const same = torchOut.find((t) => t.threads === threads) ?? null;
-  const record = {
-    bench: 'train-step',
-    date: new Date().toISOString(),
+  const body = {
     backend: backend.summary,
     threads,
     task: { dataset: path.relative(process.cwd(), dataset) || dataset, passages: N, vocab: V, dim, passageTokens, queryTokens, batch: base.batchSize, negatives: base.negatives, corrector: base.corrector },
@@ -229,41 +220,11 @@ export async function runTrainStepBench(o: TrainStepBenchOptions = {}): Promise<
     loadAvgAtEnd: os.loadavg(),
     timed: 'seconds per step (gap between onStep callbacks, first step of each fresh segment dropped); stale and corrector segments interleaved, each followed by the same steps in the PyTorch peers',
   };
-  log(`  ours: stale ${stale.median.toFixed(3)} s, corrector ${corr.median.toFixed(3)} s (overhead ${(100 * record.ours.correctorOverhead).toFixed(0)}%), refresh ${refresh.median.toFixed(2)} s (refresh:${R} amortised step ${record.ours.refreshAmortisedStep.toFixed(3)} s)`);
+  log(`  ours: stale ${stale.median.toFixed(3)} s, corrector ${corr.median.toFixed(3)} s (overhead ${(100 * body.ours.correctorOverhead).toFixed(0)}%), refresh ${refresh.median.toFixed(2)} s (refresh:${R} amortised step ${body.ours.refreshAmortisedStep.toFixed(3)} s)`);
   for (const t of torchOut) log(`  torch ${t.threads}T: stale ${t.staleStep.median.toFixed(3)} s, corrector ${t.correctorStep.median.toFixed(3)} s, refresh ${t.refresh.median.toFixed(2)} s; ours/torch throughput stale ${t.ratioOursOverTorch.stale.toFixed(2)}, corrector ${t.ratioOursOverTorch.corrector.toFixed(2)}`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  writeJsonAtomic(out, record);
-  log(`wrote ${out}`);
-  return record;
-}
-
-function parseArgs(argv: string[]): TrainStepBenchOptions {
-  const o: TrainStepBenchOptions = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [k, v] = [argv[i], argv[i + 1]];
-    if (v === undefined) throw new Error(`${k}: expected a value`);
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${k} ${v}: expected a non-negative integer`);
-      return n;
-    };
-    if (k === '--segments') o.segments = num();
-    else if (k === '--segment') o.segment = num();
-    else if (k === '--refresh-reps') o.refreshReps = num();
-    else if (k === '--R') o.R = num();
-    else if (k === '--threads') o.threads = num();
-    else if (k === '--dataset') o.dataset = v;
-    else if (k === '--profile-steps') o.profileSteps = num();
-    else if (k === '--python') o.python = v;
-    else if (k === '--out') o.out = v;
-    else throw new Error(`unknown flag ${k}; expected --segments --segment --refresh-reps --R --threads --dataset --profile-steps --python --out`);
-  }
-  return o;
+  return writeBenchRecord(out, 'train-step', body, log);
 }
 
 if (require.main === module) {
-  runTrainStepBench(parseArgs(process.argv.slice(2))).catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
-    process.exit(1);
-  });
+  benchMain('bench/train-step.ts', 'training steps/s of the stale and corrector strategies against PyTorch, interleaved', TRAIN_STEP_OPTIONS, runTrainStepBench);
 }

@@ -9,10 +9,18 @@
 #            type errors (tslab turns them into cell errors). The saved notebooks are not touched.
 #            This is what CI runs.
 #   --write  run with the default settings (FRESHCACHE_NOTEBOOK_QUICK unset unless you set it) and
-#            save each notebook in place with its outputs, stamped with a hash of its code cells;
-#            then `jupyter trust` it. Commit the result: it reads well on GitHub.
+#            save each notebook in place with its outputs, stamped with a hash of its code cells,
+#            and rewrite its paired script NAME.ts from it. It refuses to start while a NAME.ts is
+#            newer than its notebook and differs (edits there would be lost): apply them first with
+#            scripts/notebook-text.ts --sync. Commit both files: figures show on GitHub as their
+#            static image.
 #   --check  no execution: fail when a saved notebook is stale: code cells changed since the stamp,
-#            a code cell never ran, cells ran out of order, or a cell holds an error output. Fast.
+#            a code cell never ran, cells ran out of order, a cell holds an error output, or a
+#            figure has no static image; when NAME.ts differs from its notebook; or when a code
+#            cell uses the tslab object-shorthand trap (scripts/notebook-lint.ts). Fast.
+#
+# Review happens on the NAME.ts scripts: the pair holds the same cells (no outputs), and the stamp
+# covers the code cells, so a code edit in either file makes --check fail until --write re-runs it.
 #
 # Environment: FRESHCACHE_NOTEBOOK_QUICK (0/1), FRESHCACHE_NOTEBOOK_TIMEOUT (seconds per cell,
 # default 1800), JUPYTER_VENV (default .venv-jupyter; set up by scripts/setup-jupyter.sh, which
@@ -30,7 +38,7 @@ for arg in "$@"; do
   case "$arg" in
     --write) MODE=write ;;
     --check) MODE=check ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run-notebooks: unknown option '$arg' (expected --write, --check or notebook paths)" >&2; exit 2 ;;
     *) FILES+=("$arg") ;;
   esac
@@ -79,7 +87,7 @@ for c in nb["cells"]:
 nb["metadata"]["freshcache"] = {"code_sha256": digest, "quick": quick}
 tmp = path + ".tmp"
 with open(tmp, "w", encoding="utf-8") as f:
-    json.dump(nb, f, indent=1, ensure_ascii=False)
+    json.dump(nb, f, indent=1, ensure_ascii=False, sort_keys=True)  # as nbformat writes it
     f.write("\n")
 os.replace(tmp, path)
 '
@@ -113,6 +121,8 @@ for i, c in enumerate(cells, 1):
     for o in c.get("outputs", []):
         if o.get("output_type") == "error":
             problems.append("code cell %d holds an error output (%s)" % (i, o.get("ename", "?")))
+        if "application/vnd.plotly.v1+json" in o.get("data", {}) and "image/png" not in o["data"]:
+            problems.append("code cell %d has a figure without its static image (was Chromium missing when it ran?)" % i)
 if counts != list(range(1, len(counts) + 1)):
     problems.append("cells were not run top to bottom in one session (execution counts %s)" % counts)
 for p in problems:
@@ -120,20 +130,27 @@ for p in problems:
 sys.exit(1 if problems else 0)
 '
 
+TEXT=(node --import tsx "$ROOT/scripts/notebook-text.ts")
 if [ "$MODE" = check ]; then
   status=0
   for f in "${FILES[@]}"; do
     if "$PY" -c "$CHECK_PY" "$f"; then echo "ok      $f"; else status=1; fi
   done
   [ $status -eq 0 ] || echo "run-notebooks: saved notebooks are out of date: run scripts/run-notebooks.sh --write and commit them" >&2
+  "${TEXT[@]}" --check "${FILES[@]}" || status=1
+  node --import tsx "$ROOT/scripts/notebook-lint.ts" "${FILES[@]}" || status=1
   exit $status
 fi
 
 if [ "$MODE" = run ]; then
   export FRESHCACHE_NOTEBOOK_QUICK="${FRESHCACHE_NOTEBOOK_QUICK:-1}"
 fi
+if [ "$MODE" = write ]; then
+  "${TEXT[@]}" --guard "${FILES[@]}" || { echo "run-notebooks: not running: a paired script holds edits its notebook lacks (see above)" >&2; exit 1; }
+fi
 TIMEOUT="${FRESHCACHE_NOTEBOOK_TIMEOUT:-1800}"
-OUTDIR="$(mktemp -d "${TMPDIR:-/tmp}/freshcache-notebooks.XXXXXX")"
+mkdir -p "$VENV/tmp"
+OUTDIR="$(mktemp -d "$VENV/tmp/run-notebooks.XXXXXX")"
 trap 'rm -rf "$OUTDIR"' EXIT
 
 status=0
@@ -149,8 +166,8 @@ for f in "${FILES[@]}"; do
     if [ "$MODE" = write ]; then
       "$PY" -c "$STAMP_PY" "$OUTDIR/$name" "${FRESHCACHE_NOTEBOOK_QUICK:-0}"
       cp "$OUTDIR/$name" "$f.tmp" && mv "$f.tmp" "$f"
-      "$VENV/bin/jupyter" trust "$f" >/dev/null 2>&1 || true
-      echo "saved   $f (${secs}s, $(du -k "$f" | cut -f1) KiB)"
+      "${TEXT[@]}" "$f" >/dev/null
+      echo "saved   $f and ${f%.ipynb}.ts (${secs}s, $(du -k "$f" | cut -f1) KiB)"
     else
       echo "ok      $f (${secs}s)"
     fi

@@ -141,4 +141,7 @@ function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+
+// shared with scripts/setup-gpu.ts (the CUDA build of @tensorflow/tfjs-node-gpu)
+module.exports = { TF_VERSION, python, run, addonLoads, buildAddon };

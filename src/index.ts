@@ -10,6 +10,7 @@ export * as search from './search';
 export * as corrector from './corrector';
 export * as train from './train';
 export * as theory from './theory';
+export * as experiments from './experiments';
 export * as evaluation from './eval';
 export * as report from './report';
 export { initBackend } from './tensor';

@@ -33,14 +33,11 @@ import {
   readManifest,
   writeManifest,
 } from './manifest';
+import { unstorable } from './reader';
 import { CACHE_DTYPES, type EmbeddingSource, type CacheDtype, type CacheManifest, type EncoderMeta, type PartInfo, type ShardEntry } from './types';
 
-/** One corpus document (BEIR: `_id` → id). */
-export interface CorpusDoc {
-  id: string;
-  text: string;
-  title?: string;
-}
+import type { CorpusDoc } from '../data/dataset';
+export type { CorpusDoc };
 
 export interface BuildCacheOptions {
   /** Output folder (created; may hold a partial build of the same settings, which is resumed). */
@@ -136,6 +133,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     part: part ? { index: part.index, count: part.count, totalRows: part.totalRows } : null,
   };
 
+  const createdDir = !fs.existsSync(dir);
   fs.mkdirSync(dir, { recursive: true });
   removeStaleTemps(dir);
 
@@ -162,6 +160,9 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   }
 
   const buildFile = path.join(dir, BUILD_FILE);
+  const nothingBuilt = () => !fs.readdirSync(dir).some((f) => /^shard-\d+/.test(f));
+  // a build.json beside no shard is what a failed or killed run left: nothing to resume
+  if (fs.existsSync(buildFile) && nothingBuilt()) fs.rmSync(buildFile, { force: true });
   if (fs.existsSync(buildFile)) {
     let prev: BuildSettings;
     try {
@@ -174,7 +175,12 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   } else {
     const stray = fs.readdirSync(dir).filter((f) => /^shard-\d+/.test(f));
     if (stray.length > 0) throw new InputError(`${dir}: holds shard files (${stray[0]}, ...) but no ${BUILD_FILE} or ${MANIFEST_FILE}; use an empty output folder`);
-    writeJsonAtomic(buildFile, settings);
+    try {
+      writeJsonAtomic(buildFile, settings);
+    } catch (e) {
+      if (createdDir) fs.rmSync(dir, { recursive: true, force: true }); // it holds nothing else yet
+      throw e;
+    }
   }
 
   // Completed shards: a contiguous run from the first shard of this part.
@@ -196,7 +202,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
   const progress = opts.progress;
   const toEncode = Number.isFinite(rowEnd) ? rowEnd - resumeRow : undefined;
   let encoded = 0;
-  progress?.({ stage: 'build cache', done: 0, total: toEncode, unit: 'rows', info: resumeRow > rowStart ? { resumedAt: resumeRow } : undefined });
+  // nothing left to encode (a finished build run again): no "build cache: 0 rows" line
+  if (toEncode !== 0) progress?.({ stage: 'build cache', done: 0, total: toEncode, unit: 'rows', info: resumeRow > rowStart ? { resumedAt: resumeRow } : undefined });
 
   const iter = (Symbol.asyncIterator in opts.corpus
     ? (opts.corpus as AsyncIterable<CorpusDoc>)[Symbol.asyncIterator]()
@@ -237,7 +244,7 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     let ids: string[] = [];
     const flush = async () => {
       if (texts.length === 0) return;
-      throwIfAborted(opts.signal, 'build-cache');
+      throwIfAborted(opts.signal, `build-cache at row ${row - texts.length} (${records.length} complete shard(s) of ${shardRows} rows kept)`);
       const emb = await opts.encode(texts);
       if (!(emb instanceof Float32Array) || emb.length !== texts.length * dim) {
         throw new Error(`encoder ${opts.encoder.kind} returned ${emb?.length} values for ${texts.length} texts of dim ${dim} (expected ${texts.length * dim} in a Float32Array)`);
@@ -270,6 +277,8 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
       }
     }
     const endRow = records.length ? records[records.length - 1].end : resumeRow;
+    // a corpus of unknown length: its last event (done = total) ends the stage, so a progress line says done
+    if (toEncode === undefined && encoded > 0) progress?.({ stage: 'build cache', done: encoded, total: encoded, unit: 'rows' });
     if (Number.isFinite(rowEnd) && endRow < rowEnd) throw new InputError(`corpus: ended at row ${endRow}, but ${part ? `part ${part.index}/${part.count} covers rows ${rowStart}..${rowEnd}` : `${rowEnd} rows were expected`}`);
     const atCorpusEnd = part ? part.end === part.totalRows : true;
     if (atCorpusEnd && Number.isFinite(rowEnd) && !corpusEnded) {
@@ -290,6 +299,15 @@ export async function buildCache(opts: BuildCacheOptions): Promise<CacheManifest
     writeManifest(dir, manifest);
     cleanupBuildFiles(dir, manifest);
     return manifest;
+  } catch (e) {
+    // a build that failed before completing a shard leaves nothing behind (with one, it can resume)
+    open?.abort();
+    open = null;
+    if (nothingBuilt()) {
+      fs.rmSync(buildFile, { force: true });
+      if (createdDir && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    }
+    throw e;
   } finally {
     open?.abort();
     if (typeof iter.return === 'function') await iter.return();
@@ -359,6 +377,8 @@ class ShardWriter {
 
   /** Appends rows: their ids, embeddings (ids.length × dim) and embedded-at steps (default: the build's step). */
   append(ids: string[], emb: Float32Array, steps?: Int32Array): void {
+    const why = unstorable(emb, this.dim, this.dtype, (r) => `row ${this.start + this.rows + r} (id '${ids[r]}')`);
+    if (why) throw new InputError(why);
     const bytes = this.dtype === 'f16' ? new Uint8Array(toFloat16(emb).buffer) : new Uint8Array(emb.buffer, emb.byteOffset, emb.byteLength);
     this.data.write(bytes);
     this.hData.update(bytes);

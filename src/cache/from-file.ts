@@ -20,7 +20,7 @@ export async function cacheEncoder(spec: string, opts: { dim?: number; seed?: nu
   if (spec === 'random') return createRandomProjectionEncoder({ dim: opts.dim ?? 128, seed: opts.seed ?? 0 });
   if (spec === 'glove') return createGloveBagEncoder({ normalize: true });
   if (fs.existsSync(spec) && fs.statSync(spec).isDirectory()) return loadEncoder(spec);
-  throw new InputError(`--encoder: expected random, glove or a saved encoder folder, got '${spec}'`);
+  throw new InputError(`--encoder: expected zero-shot, random, glove, a saved encoder folder or a run folder, got '${spec}'`);
 }
 
 /** Texts → floats for an encoder, without tensors when it offers `encodeToArray`. */
@@ -54,6 +54,8 @@ export interface BuildCacheFromFileOptions extends Omit<BuildCacheOptions, 'corp
   /** corpus.jsonl (or .gz) or a dataset folder holding one. */
   corpus: string;
   encoder: Encoder;
+  /** How the user named the encoder (recorded in the manifest for messages). */
+  encoderName?: string;
   /** Check ids for duplicates while reading (keeps every id in memory). Default true. */
   checkDuplicates?: boolean;
 }
@@ -73,7 +75,7 @@ export async function buildCacheFromFile(opts: BuildCacheFromFileOptions): Promi
     ...opts,
     corpus: readCorpus(file, { checkDuplicates: opts.checkDuplicates ?? true, signal: opts.signal }),
     encode: encodeFnFor(encoder),
-    encoder: { kind: encoder.kind, fingerprint: encoder.fingerprint(), config: encoder.config() },
+    encoder: { kind: encoder.kind, fingerprint: await encoder.fingerprint(), config: encoder.config(), ...(opts.encoderName ? { name: opts.encoderName } : {}) },
     dim: encoder.dim,
     normalized: encoder.normalized,
     totalRows,

@@ -56,7 +56,7 @@ export function makeManifest(m: Omit<CacheManifest, 'format' | 'version' | 'crea
     rows: m.rows,
     dtype: m.dtype,
     normalized: m.normalized,
-    encoder: { kind: m.encoder.kind, fingerprint: m.encoder.fingerprint, config: m.encoder.config },
+    encoder: { kind: m.encoder.kind, fingerprint: m.encoder.fingerprint, config: m.encoder.config, ...(m.encoder.name !== undefined ? { name: m.encoder.name } : {}) },
     step: m.step,
     shardRows: m.shardRows,
     shards: m.shards.map(normalizeShard),

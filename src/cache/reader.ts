@@ -8,15 +8,43 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { InputError } from '../util/errors';
 import { readManifest } from './manifest';
-import { fromFloat16 } from '../util/f16';
+import { F16_OVERFLOW, fromFloat16 } from '../util/f16';
 import { checkRange } from './memory';
-import { bytesPerValue, type CacheManifest, type EmbeddingSource, type ShardEntry } from './types';
+import { bytesPerValue, type CacheDtype, type CacheManifest, type EmbeddingSource, type ShardEntry } from './types';
 
 export interface OpenCacheOptions {
   /** Check the sha256 of every shard file against the manifest (reads everything once). */
   verify?: boolean;
   /** Open one part of a sharded build (normally refused: merge the parts first). */
   allowPart?: boolean;
+  /**
+   * Rows holding NaN or ±Infinity: 'error' (default) makes the read that meets one throw an
+   * InputError naming the row; 'allow' hands them to the caller, who must filter them (see
+   * `firstNonFinite`), e.g. `fit-corrector --skip-non-finite`.
+   */
+  nonFinite?: 'error' | 'allow';
+}
+
+/** Index of the first NaN or ±Infinity in `a`, or -1. */
+export function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/**
+ * Why `rows` (row-major, `dim` wide) cannot be stored as `dtype`, naming the first bad value by its
+ * row and column (with `rowName` for the row), or undefined: a cache holds finite values only, and an
+ * f16 cache none that would round to Infinity.
+ */
+export function unstorable(rows: Float32Array, dim: number, dtype: CacheDtype, rowName: (r: number) => string): string | undefined {
+  const bad = firstNonFinite(rows);
+  if (bad >= 0) return `${rowName(Math.floor(bad / dim))}: the encoder produced ${rows[bad]} at column ${bad % dim}; a cache holds finite values only (are the encoder's weights finite?)`;
+  if (dtype === 'f16') {
+    for (let i = 0; i < rows.length; i++) {
+      if (Math.abs(rows[i]) >= F16_OVERFLOW) return `${rowName(Math.floor(i / dim))}: ${rows[i]} at column ${i % dim} overflows float16 (largest 65504); store this cache as f32`;
+    }
+  }
+  return undefined;
 }
 
 /** An open cache: rows by range (EmbeddingSource), ids, embedded-at steps and the manifest. */
@@ -27,7 +55,7 @@ export class CacheReader implements EmbeddingSource {
   private idsCache: string[] | null = null;
   private embeddedAtCache: Int32Array | null = null;
 
-  constructor(readonly dir: string, manifest: CacheManifest) {
+  constructor(readonly dir: string, manifest: CacheManifest, private readonly nonFinite: 'error' | 'allow' = 'error') {
     this.manifest = manifest;
     this.openFiles();
   }
@@ -81,10 +109,22 @@ export class CacheReader implements EmbeddingSource {
       } else {
         preadFully(this.fds[k], new Uint8Array(target.buffer, target.byteOffset, n * 4), position, this.manifest.shards[k].file);
       }
+      if (this.nonFinite === 'error') this.refuseNonFinite(target, row, k);
       row = hi;
       k++;
     }
     return out;
+  }
+
+  /** Throws for the first non-finite value of `rows` (read from shard k, first row `row`), naming the row. */
+  private refuseNonFinite(rows: Float32Array, row: number, k: number): void {
+    const i = firstNonFinite(rows);
+    if (i < 0) return;
+    const r = row + Math.floor(i / this.dim);
+    throw new InputError(
+      `${path.join(this.dir, this.manifest.shards[k].file)}: row ${this.firstRow + r} (id '${this.ids[r]}') holds ${rows[i]} at column ${i % this.dim}; ` +
+        'the cache is corrupt or its encoder diverged: rebuild it (fit-corrector can skip such rows with --skip-non-finite)',
+    );
   }
 
   /** Index of the shard holding row `row` (binary search). */
@@ -168,7 +208,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
   }
   checkShardFiles(dir, manifest);
   if (opts.verify) verifyChecksums(dir, manifest);
-  return new CacheReader(dir, manifest);
+  return new CacheReader(dir, manifest, opts.nonFinite);
 }
 
 /** Checks existence and sizes of every shard file and the number of ids in each ids file. */

@@ -24,7 +24,8 @@ import { AtomicWriter, removeStaleTemps } from '../util/atomic';
 import { toFloat16 } from '../util/f16';
 import { MemoryEmbeddings, checkRefresh } from './memory';
 import { MANIFEST_FILE, SHARD_FILE_RE, dataFileName, embeddedAtFileName, readManifest, validateManifest, writeManifest } from './manifest';
-import { CacheReader, checkShardFiles } from './reader';
+import { CacheReader, checkShardFiles, unstorable } from './reader';
+import { InputError } from '../util/errors';
 import { bytesPerValue, type CacheManifest, type ShardEntry } from './types';
 
 /**
@@ -64,6 +65,8 @@ export function refreshRowsOnDisk(dir: string, rows: Int32Array | number[], embe
   // Last occurrence of each row wins: map row → position in `embeddings`.
   const latest = new Map<number, number>();
   for (let i = 0; i < rows.length; i++) latest.set(rows[i], i);
+  const why = unstorable(embeddings, dim, dtype, (i) => `refresh of row ${rows[i]}`);
+  if (why) throw new InputError(why);
   const byShard = new Map<number, number[]>();
   const shardOf = (r: number) => {
     let lo = 0;

@@ -89,11 +89,47 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
-/** Indices of the k largest values (ties broken by lower index), largest first. */
-export function topKIndices(values: ArrayLike<number>, k: number): number[] {
-  const idx = Array.from({ length: values.length }, (_, i) => i);
-  idx.sort((x, y) => values[y] - values[x] || x - y);
-  return idx.slice(0, Math.min(k, values.length));
+/**
+ * Indices of the k largest values, largest first, ties broken by lower index; `allow` filters
+ * candidate indices. A size-k min-heap: O(n log k), so it serves whole-corpus logits as well as
+ * probe samples.
+ */
+export function topKIndices(values: ArrayLike<number>, k: number, allow?: (i: number) => boolean): number[] {
+  const heap: number[] = [];
+  // heap ordered so the root is the "worst" kept index: smaller value, or equal value and larger index
+  const worse = (a: number, b: number) => values[a] < values[b] || (values[a] === values[b] && a > b);
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!worse(heap[i], heap[p])) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && worse(heap[l], heap[m])) m = l;
+      if (r < heap.length && worse(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  if (k <= 0) return [];
+  for (let i = 0; i < values.length; i++) {
+    if (allow && !allow(i)) continue;
+    if (heap.length < k) {
+      heap.push(i);
+      up(heap.length - 1);
+    } else if (worse(heap[0], i)) {
+      heap[0] = i;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 /** Top-k overlap |topk(a) ∩ topk(b)| / k (k capped at the number of values). */
@@ -107,15 +143,20 @@ export function topKOverlap(a: ArrayLike<number>, b: ArrayLike<number>, k: numbe
   return hit / kk;
 }
 
-/** Logits ⟨q, y⟩ of each of the nq queries against each of the n rows: nq × n row-major. */
+/**
+ * Logits ⟨q, y⟩ of each of the nq queries against each of the n rows: nq × n row-major, summed in
+ * float64 (exact up to the float32 inputs). theory/measure.ts has a float32 tensor twin for sweeps
+ * over whole synthetic corpora, where this loop would dominate.
+ */
 export function logits(queries: Float32Array, rows: Float32Array, dim: number): Float64Array {
   const nq = queries.length / dim;
   const n = rows.length / dim;
   const out = new Float64Array(nq * n);
   for (let q = 0; q < nq; q++) {
-    for (let r = 0; r < n; r++) {
+    const qo = q * dim;
+    for (let r = 0, ro = 0; r < n; r++, ro += dim) {
       let s = 0;
-      for (let j = 0; j < dim; j++) s += queries[q * dim + j] * rows[r * dim + j];
+      for (let j = 0; j < dim; j++) s += queries[qo + j] * rows[ro + j];
       out[q * n + r] = s;
     }
   }

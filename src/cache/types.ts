@@ -27,6 +27,8 @@ export interface EncoderMeta {
   /** sha256 over the encoder's config and weights. */
   fingerprint: string;
   config: Record<string, unknown>;
+  /** How the user named it (`zero-shot`, `random`, `glove`, a folder), for messages. */
+  name?: string;
 }
 
 /** Current (and only) manifest format version. */

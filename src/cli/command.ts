@@ -1,4 +1,4 @@
-import type { Flags, ParsedFlags } from './args';
+import type { OptionTable, Parsed } from './args';
 import type { ProgressFn } from '../util/progress';
 import type { BackendInfo } from '../tensor';
 
@@ -13,11 +13,22 @@ export interface CliContext {
   log(line: string): void;
 }
 
-/** A CLI command: parses nothing itself, calls library steps; no logic of its own. */
-export interface Command {
+/**
+ * A CLI command: its options are declared once in `flags` (src/util/options.ts), which gives its
+ * flags, config-file keys, help and the typed values `run` receives; it parses nothing itself and
+ * calls library steps; no logic of its own.
+ */
+export interface Command<T extends OptionTable = OptionTable> {
   name: string;
   summary: string;
   usage?: string;
-  flags: Flags;
-  run(opts: ParsedFlags, ctx: CliContext): Promise<number | void>;
+  flags: T;
+  /** Rerunning the same command after Ctrl-C continues where it stopped (checkpoints, completed shards, finished runs). */
+  resumes?: boolean;
+  run(opts: Parsed<T>, ctx: CliContext): Promise<number | void>;
+}
+
+/** Declares a command; `run` gets values typed from `flags`. */
+export function defineCommand<const T extends OptionTable>(c: Command<T>): Command<T> {
+  return c;
 }

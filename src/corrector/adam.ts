@@ -6,7 +6,7 @@
  * Written here rather than using tf.train.adam because that one's setWeights leaks the previous
  * moment variables and looks variables up by their global names.
  */
-import { tf } from '../tensor';
+import { tf, copyFloats } from '../tensor';
 import { InputError } from '../util/errors';
 
 export interface AdamOptions {
@@ -87,11 +87,11 @@ export class Adam {
     });
   }
 
-  /** Copies of the state, plain data. */
-  getState(): AdamState {
-    const dump = (xs: tf.Variable[]) =>
-      xs.map((x, i) => ({ name: this.names[i], shape: x.shape.slice(), values: Float32Array.from(x.dataSync() as Float32Array) }));
-    return { step: this.step, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, m: dump(this.m), v: dump(this.v) };
+  /** Copies of the state, plain data (both moment lists in one awaited device → host read). */
+  async getState(): Promise<AdamState> {
+    const values = await copyFloats([...this.m, ...this.v]);
+    const dump = (xs: tf.Variable[], at: number) => xs.map((x, i) => ({ name: this.names[i], shape: x.shape.slice(), values: values[at + i] }));
+    return { step: this.step, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, m: dump(this.m, 0), v: dump(this.v, this.m.length) };
   }
 
   /** Restores a state from getState (moments matched by position; sizes checked). */

@@ -5,7 +5,7 @@
  * Error conventions used in reports: `mse` = (1/n) Σ_i ‖h(g′(y_i)) − g(y_i)‖² (squared L2 summed over
  * dims, mean over rows: the same quantity as the `mse` loss); `meanL2` = (1/n) Σ_i ‖h(g′(y_i)) − g(y_i)‖.
  */
-import { tf } from '../tensor';
+import { tf, readScalar, readTensors } from '../tensor';
 import { Rng } from '../util/rng';
 import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
@@ -111,17 +111,19 @@ export class OnlineCorrectorTrainer {
     return value;
   }
 
-  /** One update (see stepTensor); returns the loss before the update as a number. */
-  step(stale: tf.Tensor2D, fresh: tf.Tensor2D, extra?: CorrectorLossExtra): number {
+  /** One update (see stepTensor); returns the loss before the update as a number (one awaited read). */
+  async step(stale: tf.Tensor2D, fresh: tf.Tensor2D, extra?: CorrectorLossExtra): Promise<number> {
     const t = this.stepTensor(stale, fresh, extra);
-    const v = t.dataSync()[0];
-    t.dispose();
-    return v;
+    try {
+      return await readScalar(t);
+    } finally {
+      t.dispose();
+    }
   }
 
   /** The optimiser state and step count, as plain data for a checkpoint (weights: corrector.getWeights()). */
-  getState(): OnlineCorrectorTrainerState {
-    return { steps: this.steps, loss: this.loss, optimizer: this.adam.getState() };
+  async getState(): Promise<OnlineCorrectorTrainerState> {
+    return { steps: this.steps, loss: this.loss, optimizer: await this.adam.getState() };
   }
 
   /** Restores getState()'s output (the corrector's weights are restored separately). */
@@ -166,10 +168,11 @@ function rowsTensor(x: Rows, dim: number, what: string): tf.Tensor2D {
 }
 
 /**
- * Error of h(stale) against fresh, in blocks of `blockRows`, summed in float64. Pass the identity
- * corrector (or `identityError`) for the stale cache's own error ‖g′ − g‖.
+ * Error of h(stale) against fresh, in blocks of `blockRows`, summed in float64 (the per-row squared
+ * errors of all blocks come back in one awaited read). Pass the identity corrector (or
+ * `identityError`) for the stale cache's own error ‖g′ − g‖.
  */
-export function measureCorrectorError(corrector: Corrector, stale: Rows, fresh: Rows, blockRows = 8192): CorrectorError {
+export async function measureCorrectorError(corrector: Corrector, stale: Rows, fresh: Rows, blockRows = 8192): Promise<CorrectorError> {
   const s = rowsTensor(stale, corrector.dim, 'stale');
   const f = rowsTensor(fresh, corrector.dim, 'fresh');
   try {
@@ -177,22 +180,27 @@ export function measureCorrectorError(corrector: Corrector, stale: Rows, fresh: 
       throw new InputError(`corrector error: stale [${s.shape.join(', ')}] and fresh [${f.shape.join(', ')}] differ in shape`);
     }
     const n = s.shape[0];
-    let sq = 0;
-    let l2 = 0;
-    for (let start = 0; start < n; start += blockRows) {
-      const size = Math.min(blockRows, n - start);
-      const rowSq = tf.tidy(() => {
-        const h = corrector.apply(s.slice([start, 0], [size, -1]));
-        return tf.sum(tf.square(tf.sub(h, f.slice([start, 0], [size, -1]))), 1);
-      });
-      const v = rowSq.dataSync();
-      rowSq.dispose();
-      for (let i = 0; i < v.length; i++) {
-        sq += v[i];
-        l2 += Math.sqrt(v[i]);
+    const blocks: tf.Tensor1D[] = [];
+    try {
+      for (let start = 0; start < n; start += blockRows) {
+        const size = Math.min(blockRows, n - start);
+        blocks.push(tf.tidy(() => {
+          const h = corrector.apply(s.slice([start, 0], [size, -1]));
+          return tf.sum(tf.square(tf.sub(h, f.slice([start, 0], [size, -1]))), 1) as tf.Tensor1D;
+        }));
       }
+      let sq = 0;
+      let l2 = 0;
+      for (const v of await readTensors(blocks)) {
+        for (let i = 0; i < v.length; i++) {
+          sq += v[i];
+          l2 += Math.sqrt(v[i]);
+        }
+      }
+      return { mse: n ? sq / n : NaN, meanL2: n ? l2 / n : NaN, rows: n };
+    } finally {
+      tf.dispose(blocks);
     }
-    return { mse: n ? sq / n : NaN, meanL2: n ? l2 / n : NaN, rows: n };
   } finally {
     if (s !== stale) s.dispose();
     if (f !== fresh) f.dispose();
@@ -231,7 +239,7 @@ export function applyBlocked(corrector: Corrector, rows: tf.Tensor2D, blockRows 
 }
 
 /** h applied to host rows (Float32Array [n·d]) in blocks; returns the corrected rows on the host. */
-export function correctRows(corrector: Corrector, rows: Float32Array, blockRows = 16384): Float32Array {
+export async function correctRows(corrector: Corrector, rows: Float32Array, blockRows = 16384): Promise<Float32Array> {
   const d = corrector.dim;
   if (rows.length % d !== 0) throw new InputError(`correct rows: ${rows.length} values is not a whole number of rows of dim ${d}`);
   const n = rows.length / d;
@@ -239,8 +247,11 @@ export function correctRows(corrector: Corrector, rows: Float32Array, blockRows 
   for (let start = 0; start < n; start += blockRows) {
     const size = Math.min(blockRows, n - start);
     const y = tf.tidy(() => corrector.apply(tf.tensor2d(rows.subarray(start * d, (start + size) * d), [size, d])));
-    out.set(y.dataSync() as Float32Array, start * d);
-    y.dispose();
+    try {
+      out.set((await y.data()) as Float32Array, start * d);
+    } finally {
+      y.dispose();
+    }
   }
   return out;
 }
@@ -378,13 +389,13 @@ export async function fitCorrector(opts: FitCorrectorOptions): Promise<FitCorrec
   const trainer = new OnlineCorrectorTrainer(corrector, { learningRate, loss: 'mse', clipNorm: opts.clipNorm });
   try {
     const identity = identityError(heldStale, heldFresh, d);
-    const initial = measureCorrectorError(corrector, heldS, heldF);
+    const initial = await measureCorrectorError(corrector, heldS, heldF);
     const epochs: FitEpochRecord[] = [
       { epoch: 0, trainMse: null, heldOutMse: initial.mse, heldOutMeanL2: initial.meanL2, seconds: (performance.now() - t0) / 1000 },
     ];
     let best = initial;
     let bestEpoch = 0;
-    let bestWeights = restoreBest ? corrector.getWeights() : undefined;
+    let bestWeights = restoreBest ? await corrector.getWeights() : undefined;
     let sinceBest = 0;
     let stoppedEarly = false;
     let steps = 0;
@@ -407,18 +418,18 @@ export async function fitCorrector(opts: FitCorrectorOptions): Promise<FitCorrec
           lossSum = next;
           steps++;
         }
-        trainMse = lossSum.dataSync()[0] / nTrain;
+        trainMse = (await readScalar(lossSum)) / nTrain;
       } finally {
         lossSum.dispose();
       }
-      const err = measureCorrectorError(corrector, heldS, heldF);
+      const err = await measureCorrectorError(corrector, heldS, heldF);
       epochs.push({ epoch, trainMse, heldOutMse: err.mse, heldOutMeanL2: err.meanL2, seconds: (performance.now() - t0) / 1000 });
       opts.progress?.({ stage: 'fit corrector', done: epoch, total: maxEpochs, unit: 'epochs', info: { train: trainMse, heldOut: err.mse } });
       if (err.mse < best.mse - minDelta) {
         best = err;
         bestEpoch = epoch;
         sinceBest = 0;
-        if (restoreBest) bestWeights = corrector.getWeights();
+        if (restoreBest) bestWeights = await corrector.getWeights();
       } else if (++sinceBest >= patience) {
         stoppedEarly = epoch < maxEpochs;
         break;

@@ -16,7 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../tensor';
+import { tf, copyFloats } from '../tensor';
 import { l2NormalizeRows } from '../tensor/ops';
 import { Rng } from '../util/rng';
 import { InputError } from '../util/errors';
@@ -112,12 +112,12 @@ export interface Corrector {
   flopsPerRow(): number;
   /** The resolved plain-data config (rebuilds an equal network with buildCorrector). */
   config(): ResolvedCorrectorConfig;
-  /** Copies of the weights, in variables() order. */
-  getWeights(): Float32Array[];
+  /** Copies of the weights, in variables() order (one awaited device → host read). */
+  getWeights(): Promise<Float32Array[]>;
   /** Overwrites the weights (same order and sizes as getWeights). */
   setWeights(weights: Float32Array[]): void;
   /** Writes `dir/corrector.json` and its weights file atomically (see saveCorrector). */
-  save(dir: string): void;
+  save(dir: string): Promise<void>;
   /** Loads weights saved by save(); the saved config must equal this one (up to seed). */
   load(dir: string): void;
   dispose(): void;
@@ -331,9 +331,9 @@ class TfCorrector implements Corrector {
     return { ...this.cfg };
   }
 
-  getWeights(): Float32Array[] {
+  async getWeights(): Promise<Float32Array[]> {
     this.checkAlive();
-    return this.params.map((p) => Float32Array.from(p.v.dataSync() as Float32Array));
+    return copyFloats(this.params.map((p) => p.v));
   }
 
   setWeights(weights: Float32Array[]): void {
@@ -350,8 +350,8 @@ class TfCorrector implements Corrector {
     tf.tidy(() => weights.forEach((w, i) => this.params[i].v.assign(tf.tensor(w, this.params[i].v.shape, 'float32'))));
   }
 
-  save(dir: string): void {
-    saveCorrector(this, dir);
+  save(dir: string): Promise<void> {
+    return saveCorrector(this, dir);
   }
 
   load(dir: string): void {
@@ -416,8 +416,8 @@ interface SavedManifest {
  * Older weight files in `dir` are removed after the commit. A crash at any point leaves either the old
  * or the new saved corrector readable.
  */
-export function saveCorrector(corrector: Corrector, dir: string): void {
-  const weights = corrector.getWeights();
+export async function saveCorrector(corrector: Corrector, dir: string): Promise<void> {
+  const weights = await corrector.getWeights();
   const total = weights.reduce((s, w) => s + w.length, 0);
   const buf = new Float32Array(total);
   let off = 0;

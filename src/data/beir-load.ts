@@ -1,6 +1,6 @@
 /** loadDataset: opens a BEIR-layout dataset folder for one split, with every cross-file check. */
 import * as path from 'path';
-import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
+import { InputError, inputErrorAt, throwIfAborted, warnOnStderr, type WarnFn } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import {
   CorpusDoc,
@@ -45,10 +45,18 @@ export interface LoadDatasetOptions {
    * set false to skip that pass on a huge corpus.
    */
   checkCorpusIds?: boolean;
+  /**
+   * The corpus ids, already loaded (e.g. for another split of the same dataset): qrels corpus ids
+   * are checked against them, each unknown one reported at its file:line, without reading the
+   * corpus again.
+   */
+  knownCorpus?: CorpusIds;
   /** Keep all queries, not only those with qrels rows in the split. Default false. */
   allQueries?: boolean;
   signal?: AbortSignal;
   progress?: ProgressFn;
+  /** Gets one line per kind of odd but legal input (empty passages or queries); default stderr. */
+  warn?: WarnFn;
 }
 
 /** A dataset opened for one split. */
@@ -115,13 +123,13 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
   const checkDocs = !answerOnly && (opts.checkCorpusIds ?? true);
   const loaded: LoadedQrels = answerOnly
     ? { qrels: new Map(), rows: 0, docFirstLine: new Map() }
-    : await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? corpusIds?.index : undefined });
+    : await loadQrels(qrelsFile, { signal, progress, knownQueries: queryIds, knownDocs: checkDocs ? (corpusIds ?? opts.knownCorpus)?.index : undefined });
   const expected = answerOnly ? undefined : manifest?.counts.qrels[opts.split];
   if (expected && expected.rows !== loaded.rows) {
     throw new InputError(`${qrelsFile}: has ${loaded.rows} rows but ${paths.manifest} says ${expected.rows} (truncated or replaced file?)`);
   }
 
-  if (checkDocs && !corpusIds) {
+  if (checkDocs && !corpusIds && !opts.knownCorpus) {
     // one streaming pass: tick off the (few) corpus ids the qrels name
     const missing = new Set(loaded.docFirstLine.keys());
     let n = 0;
@@ -146,6 +154,7 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     }
   }
   const queries = opts.allQueries ? allQueries : allQueries.filter((q) => (answerOnly ? answers!.has(q.id) : loaded.qrels.has(q.id)));
+  warnEmptyTexts(opts.warn ?? warnOnStderr, paths, opts.split, queries, corpus);
 
   return {
     dir,
@@ -161,6 +170,23 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions): Promis
     corpusIds,
     streamCorpus: (o?: ReadRecordsOptions) => readCorpus(paths.corpus, { total: manifest?.counts.corpus, ...o }),
   };
+}
+
+const isBlank = (s: string) => s.trim() === '';
+
+/**
+ * Empty texts are legal but carry nothing: an encoder maps them all to one vector (zero for a bag of
+ * words), which no query can tell apart. Says how many there are, with examples.
+ */
+function warnEmptyTexts(warn: WarnFn, paths: DatasetPaths, split: string, queries: Query[], corpus: CorpusArrays | undefined): void {
+  const examples = (ids: string[]) => `${ids.slice(0, 3).map((id) => JSON.stringify(id)).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+  const emptyQueries = queries.filter((q) => isBlank(q.text)).map((q) => q.id);
+  if (emptyQueries.length > 0) warn(`${paths.queries}: ${emptyQueries.length} of the ${queries.length} queries of split '${split}' have empty text (${examples(emptyQueries)})`);
+  if (!corpus) return;
+  const emptyPassages = corpus.ids.filter((_, i) => isBlank(corpus.titles[i]) && isBlank(corpus.texts[i]));
+  if (emptyPassages.length > 0) {
+    warn(`${paths.corpus}: ${emptyPassages.length} of ${corpus.ids.length} passages have empty title and text (${examples(emptyPassages)}); they all embed to one vector`);
+  }
 }
 
 /**

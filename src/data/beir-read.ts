@@ -7,7 +7,8 @@ import * as path from 'path';
 import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
 import { readLines } from '../util/lines';
 import type { ProgressFn } from '../util/progress';
-import { AnswerRecord, CorpusDoc, IdIndex, QRELS_HEADER, QrelRow, Qrels, Query } from './dataset';
+import { AnswerRecord, CorpusDoc, IdIndex, QrelRow, Qrels, Query, idProblem } from './dataset';
+import { BEIR_QRELS_HEADER, detectQrelsFormat, type QrelsFileFormat } from './qrels-format';
 
 /** Options shared by the streaming readers and writers. */
 export interface StreamOptions {
@@ -42,15 +43,7 @@ export async function* readJsonlObjects(
   let n = 0;
   for await (const { line, lineNo } of readLines(file)) {
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw inputErrorAt(file, lineNo, `not valid JSON (${(e as Error).message}); expected one JSON object per line (${what})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw inputErrorAt(file, lineNo, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
-    }
+    const value = parseJsonObjectLine(line, file, lineNo, what);
     n++;
     if (n % REPORT_EVERY === 0) {
       throwIfAborted(opts.signal, `reading ${file}`);
@@ -62,16 +55,30 @@ export async function* readJsonlObjects(
   opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total ?? n, unit: 'lines' });
 }
 
+/** One line of a .jsonl file as a JSON object; InputError (file:line) otherwise. */
+export function parseJsonObjectLine(line: string, file: string, lineNo: number, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw inputErrorAt(file, lineNo, `not valid JSON (${(e as Error).message}); expected one JSON object per line (${what})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw inputErrorAt(file, lineNo, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-/** Checks an id read from `file:lineNo` (non-empty string, no tab or line break). */
+/** Checks an id read from `file:lineNo` (idProblem: a non-empty string without whitespace). */
 function checkId(v: unknown, field: string, file: string, lineNo: number): string {
   if (v === undefined) throw inputErrorAt(file, lineNo, `missing "${field}" (expected a string id)`);
   if (typeof v !== 'string') throw inputErrorAt(file, lineNo, `expected "${field}" to be a string, found ${typeName(v)} ${JSON.stringify(v)}`);
-  if (v === '') throw inputErrorAt(file, lineNo, `"${field}" is empty (expected a non-empty id)`);
-  if (/[\t\r\n]/.test(v)) throw inputErrorAt(file, lineNo, `"${field}" ${JSON.stringify(v)} contains a tab or line break (ids go into TSV qrels and run files)`);
+  const why = idProblem(v);
+  if (why) throw inputErrorAt(file, lineNo, `"${field}": ${why}`);
   return v;
 }
 
@@ -102,17 +109,25 @@ function duplicateChecker(file: string, enabled: boolean): (id: string, lineNo: 
   };
 }
 
-const CORPUS_WHAT = 'corpus: {"_id", "title", "text"}';
-const QUERIES_WHAT = 'queries: {"_id", "text"}';
+export const CORPUS_WHAT = 'corpus: {"_id", "title", "text"}';
+export const QUERIES_WHAT = 'queries: {"_id", "text"}';
+
+/** A corpus record's fields, checked (InputError at file:line for a bad `_id`, `title` or `text`). */
+export function corpusRecord(obj: Record<string, unknown>, file: string, lineNo: number): CorpusDoc {
+  return { id: checkId(obj._id, '_id', file, lineNo), title: checkText(obj.title, 'title', file, lineNo, true), text: checkText(obj.text, 'text', file, lineNo, false) };
+}
+
+/** A query record's fields, checked (InputError at file:line for a bad `_id` or `text`). */
+export function queryRecord(obj: Record<string, unknown>, file: string, lineNo: number): Query {
+  return { id: checkId(obj._id, '_id', file, lineNo), text: checkText(obj.text, 'text', file, lineNo, false) };
+}
 const ANSWERS_WHAT = 'answers: {"_id", "answers": [strings]}';
 
 /** Corpus records with their line numbers (see readCorpus). */
 export async function* readCorpusLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<CorpusDoc & { lineNo: number }> {
   const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
   for await (const { obj, lineNo } of readJsonlObjects(file, CORPUS_WHAT, opts)) {
-    const id = checkId(obj._id, '_id', file, lineNo);
-    const title = checkText(obj.title, 'title', file, lineNo, true);
-    const text = checkText(obj.text, 'text', file, lineNo, false);
+    const { id, title, text } = corpusRecord(obj, file, lineNo);
     dup(id, lineNo);
     yield { id, title, text, lineNo };
   }
@@ -132,8 +147,7 @@ export async function* readCorpus(file: string, opts: ReadRecordsOptions = {}): 
 export async function* readQueriesLines(file: string, opts: ReadRecordsOptions = {}): AsyncGenerator<Query & { lineNo: number }> {
   const dup = duplicateChecker(file, opts.checkDuplicates ?? true);
   for await (const { obj, lineNo } of readJsonlObjects(file, QUERIES_WHAT, opts)) {
-    const id = checkId(obj._id, '_id', file, lineNo);
-    const text = checkText(obj.text, 'text', file, lineNo, false);
+    const { id, text } = queryRecord(obj, file, lineNo);
     dup(id, lineNo);
     yield { id, text, lineNo };
   }
@@ -177,49 +191,86 @@ export interface QrelRowAt extends QrelRow {
 }
 
 /**
- * Streams a BEIR qrels file `qrels/<split>.tsv` (or .gz): a header line
- * `query-id<TAB>corpus-id<TAB>score`, then one `query-id<TAB>corpus-id<TAB>score` row per line
- * (score a finite number). Blank lines are skipped. InputError (file:line) on a missing file,
- * an empty file, a missing or different header, a file with a header but no rows, a row with
- * other than 3 columns, an empty id and a non-numeric score.
+ * Parses a qrels file line by line under the one format rule of qrels-format.ts (BEIR with its
+ * header, or headerless 4-field TREC qrels): `line` returns the row of a line, undefined for a
+ * blank or header line, and throws an InputError (file:line) for a malformed one. Readers stop at
+ * the first error; `data check` goes on to the next line.
  */
-export async function* readQrels(file: string, opts: StreamOptions = {}): AsyncGenerator<QrelRowAt> {
-  assertFileExists(file, 'qrels file (query-id<TAB>corpus-id<TAB>score)');
-  const header = QRELS_HEADER.join('\t');
-  let sawHeader = false;
-  let n = 0;
-  for await (const { line, lineNo } of readLines(file)) {
-    if (line.trim() === '') continue;
-    const cols = line.split('\t');
-    if (!sawHeader) {
-      if (cols.length === 3 && cols.every((c, i) => c.trim().toLowerCase() === QRELS_HEADER[i])) {
-        sawHeader = true;
-        continue;
-      }
-      throw inputErrorAt(file, lineNo, `missing header: expected the first line to be ${JSON.stringify(header)}, found ${JSON.stringify(line.slice(0, 80))}`);
-    }
-    if (cols.length !== 3) {
-      throw inputErrorAt(
-        file,
-        lineNo,
-        `expected 3 tab-separated columns (query-id, corpus-id, score), found ${cols.length}` +
-          (cols.length === 4 ? ' (TREC qrels have 4: drop the second, iteration, column)' : cols.length === 1 ? ' (columns must be separated by tabs)' : ''),
-      );
-    }
-    const [queryId, docId, s] = cols;
-    if (queryId === '') throw inputErrorAt(file, lineNo, 'empty query-id (column 1)');
-    if (docId === '') throw inputErrorAt(file, lineNo, 'empty corpus-id (column 2)');
-    const score = s.trim() === '' ? NaN : Number(s);
-    if (!Number.isFinite(score)) throw inputErrorAt(file, lineNo, `score (column 3) ${JSON.stringify(s)} is not a number`);
-    n++;
-    if (n % REPORT_EVERY === 0) {
-      throwIfAborted(opts.signal, `reading ${file}`);
-      opts.progress?.({ stage: `read ${path.basename(file)}`, done: n, total: opts.total, unit: 'rows' });
-    }
-    yield { queryId, docId, score, lineNo };
+export class QrelsLineParser {
+  private format: QrelsFileFormat | undefined;
+  /** Rows parsed so far. */
+  rows = 0;
+
+  constructor(readonly file: string) {}
+
+  /** The file's format, once its first line was seen. */
+  get detected(): QrelsFileFormat | undefined {
+    return this.format;
   }
-  if (!sawHeader) throw new InputError(`${file}: empty file (expected the header ${JSON.stringify(header)} and then rows)`);
-  if (n === 0) throw new InputError(`${file}: no rows after the header (expected query-id<TAB>corpus-id<TAB>score rows)`);
+
+  line(line: string, lineNo: number): QrelRowAt | undefined {
+    if (line.trim() === '') return undefined;
+    const file = this.file;
+    if (this.format === undefined) {
+      try {
+        const d = detectQrelsFormat(line, file, lineNo);
+        this.format = d.format;
+        if (d.header) return undefined;
+      } catch (e) {
+        this.format = 'beir'; // go on reading rows as BEIR (data check reports every line)
+        throw e;
+      }
+    }
+    let queryId: string, docId: string, s: string;
+    if (this.format === 'trec') {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length !== 4) throw inputErrorAt(file, lineNo, `expected 4 whitespace-separated fields (TREC qrels: qid iter docid rel, as line 1), found ${cols.length}`);
+      [queryId, , docId, s] = cols;
+    } else {
+      const cols = line.split('\t');
+      if (cols.length !== 3) {
+        throw inputErrorAt(file, lineNo, `expected 3 tab-separated columns (query-id, corpus-id, score), found ${cols.length}` + (cols.length === 1 ? ' (columns must be separated by tabs)' : ''));
+      }
+      [queryId, docId, s] = cols;
+    }
+    for (const [id, column] of [[queryId, 'query-id (column 1)'], [docId, `corpus-id (column ${this.format === 'trec' ? 3 : 2})`]]) {
+      const why = idProblem(id);
+      if (why) throw inputErrorAt(file, lineNo, `${column}: ${why}`);
+    }
+    const score = s.trim() === '' ? NaN : Number(s);
+    if (!Number.isFinite(score)) throw inputErrorAt(file, lineNo, `expected a number as the score (${this.format === 'trec' ? 'column 4' : 'column 3'}), found ${JSON.stringify(s)}`);
+    this.rows++;
+    return { queryId, docId, score, lineNo };
+  }
+
+  /** Throws for a file with no rows (after the lines were fed). */
+  finish(): void {
+    if (this.format === undefined) throw new InputError(`${this.file}: empty file (expected the header ${JSON.stringify(BEIR_QRELS_HEADER.join('\t'))} and then rows, or TREC qrels rows)`);
+    if (this.rows === 0) throw new InputError(`${this.file}: no rows after the header (expected query-id<TAB>corpus-id<TAB>score rows)`);
+  }
+}
+
+/**
+ * Streams the rows of a qrels file `qrels/<split>.tsv` (or .gz), each with its line number: BEIR (a header line
+ * `query-id<TAB>corpus-id<TAB>score`, then `query-id<TAB>corpus-id<TAB>score` rows) or TREC qrels
+ * (`qid iter docid rel`, no header), told apart by the first line (qrels-format.ts). Scores are
+ * finite numbers; blank lines are skipped. InputError (file:line) on a missing file, an empty file,
+ * a first line that is neither format, a file with a header but no rows, a row of the wrong width,
+ * an empty id and a non-numeric score.
+ */
+export async function* readQrelsLines(file: string, opts: StreamOptions = {}): AsyncGenerator<QrelRowAt> {
+  assertFileExists(file, 'qrels file (query-id<TAB>corpus-id<TAB>score)');
+  const parser = new QrelsLineParser(file);
+  for await (const { line, lineNo } of readLines(file)) {
+    const row = parser.line(line, lineNo);
+    if (!row) continue;
+    if (parser.rows % REPORT_EVERY === 0) {
+      throwIfAborted(opts.signal, `reading ${file}`);
+      opts.progress?.({ stage: `read ${path.basename(file)}`, done: parser.rows, total: opts.total, unit: 'rows' });
+    }
+    yield row;
+  }
+  parser.finish();
 }
 
 /** Something that answers whether an id is known (a Set, an IdIndex, a Map). */
@@ -244,7 +295,7 @@ export interface LoadedQrels {
 
 /**
  * Reads a whole qrels file into memory (query id → corpus id → score) with the errors of
- * readQrels, plus: a repeated (query-id, corpus-id) pair, and ids missing from `knownQueries` /
+ * readQrelsLines, plus: a repeated (query-id, corpus-id) pair, and ids missing from `knownQueries` /
  * `knownDocs` when those are given.
  */
 export async function loadQrels(file: string, opts: LoadQrelsOptions = {}): Promise<LoadedQrels> {
@@ -252,7 +303,7 @@ export async function loadQrels(file: string, opts: LoadQrelsOptions = {}): Prom
   const docFirstLine = new Map<string, number>();
   const pairLine = new Map<string, Map<string, number>>();
   let rows = 0;
-  for await (const r of readQrels(file, opts)) {
+  for await (const r of readQrelsLines(file, opts)) {
     if (opts.knownQueries && !opts.knownQueries.has(r.queryId)) {
       throw inputErrorAt(file, r.lineNo, `query-id ${JSON.stringify(r.queryId)} is not in the queries file`);
     }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { AtomicWriter, writeJsonAtomic } from '../util/atomic';
-import { InputError, throwIfAborted } from '../util/errors';
+import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import {
   AnswerRecord,
@@ -13,6 +13,7 @@ import {
   DATASET_FORMAT_VERSION,
   DatasetManifest,
   IdIndex,
+  idProblem,
   QRELS_HEADER,
   QrelRow,
   Qrels,
@@ -100,10 +101,9 @@ async function writeLines<T>(
 }
 
 function checkWriteId(id: unknown, what: string, i: number, file: string): string {
-  if (typeof id !== 'string' || id === '' || /[\t\r\n]/.test(id)) {
-    throw new InputError(`${file}: ${what} ${i} has id ${JSON.stringify(id)}; expected a non-empty string without tabs or line breaks`);
-  }
-  return id;
+  const why = idProblem(id);
+  if (why) throw new InputError(`${file}: ${what} ${i}: ${why}`);
+  return id as string;
 }
 
 function checkWriteText(v: unknown, field: string, what: string, i: number, file: string): void {
@@ -198,6 +198,11 @@ export interface DatasetInput {
   queries: Iterable<Query>;
   /** split name → qrels */
   qrels: Record<string, Qrels | QrelRow[]>;
+  /**
+   * Where each split's qrels were read from, when from a file: a corpus id missing from the corpus
+   * is then reported at the source file and the first line that names it.
+   */
+  qrelsSources?: Record<string, { file: string; docFirstLine: ReadonlyMap<string, number> }>;
   answers?: Iterable<AnswerRecord>;
   /** Write corpus.jsonl.gz instead of corpus.jsonl. */
   gzipCorpus?: boolean;
@@ -284,7 +289,18 @@ export async function writeDataset(dir: string, input: DatasetInput, opts: Write
     if (corpusCount === 0) throw new InputError(`${corpusFile}: the corpus is empty`);
     if (missing.size > 0) {
       const first = missing.values().next().value as string;
-      throw new InputError(`${dir}: qrels split '${referenced.get(first)}' names corpus id ${JSON.stringify(first)}, which is not in the corpus (${missing.size} such ids)`);
+      const split = referenced.get(first)!;
+      const source = input.qrelsSources?.[split];
+      if (source) {
+        // the earliest line of that file naming a missing id
+        let at: [string, number] | undefined;
+        for (const id of missing) {
+          const line = source.docFirstLine.get(id);
+          if (line !== undefined && (!at || line < at[1])) at = [id, line];
+        }
+        if (at) throw inputErrorAt(source.file, at[1], `corpus-id ${JSON.stringify(at[0])} is not in the corpus (${missing.size} such ids)`);
+      }
+      throw new InputError(`${dir}: qrels split '${split}' names corpus id ${JSON.stringify(first)}, which is not in the corpus (${missing.size} such ids)`);
     }
     sink.commit();
   } catch (e) {

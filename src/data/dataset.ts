@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../util/errors';
 import { hashString } from '../util/rng';
+import { readTextFile } from '../util/lines';
 
 /**
  * The canonical dataset layout (BEIR): a folder with `corpus.jsonl` (`_id`, `title`, `text`),
@@ -22,10 +23,26 @@ export const QRELS_HEADER = ['query-id', 'corpus-id', 'score'] as const;
 
 /** Version of `dataset.json` this code writes; readers refuse any other. */
 export const DATASET_FORMAT_VERSION = 1;
+
+const WHITESPACE_NAMES: Record<string, string> = { ' ': 'a space', '\t': 'a tab', '\n': 'a line break', '\r': 'a line break' };
+
+/**
+ * Why `id` cannot be a query or passage id, or undefined when it can. Ids go into whitespace-
+ * separated files (TREC run files and qrels; the BEIR qrels TSV), so they must be non-empty strings
+ * without whitespace: one rule, checked when a dataset is read or written and when a run is written.
+ */
+export function idProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string') return `expected a string id, found ${id === null ? 'null' : typeof id}`;
+  if (id === '') return 'the id is empty';
+  const ws = /\s/.exec(id);
+  if (ws) return `the id ${JSON.stringify(id.length > 60 ? id.slice(0, 60) + '…' : id)} contains ${WHITESPACE_NAMES[ws[0]] ?? `whitespace U+${ws[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`}; ids go into whitespace-separated run files and qrels, so they can hold none`;
+  return undefined;
+}
+
 /** Value of the `format` field of `dataset.json`. */
 export const DATASET_FORMAT_NAME = 'freshcache-dataset';
 
-/** One passage of the corpus. `title` is '' when the file has none. */
+/** One passage of the corpus (BEIR: `_id`, `title`, `text`); `title` is '' when it has none. */
 export interface CorpusDoc {
   id: string;
   title: string;
@@ -183,11 +200,17 @@ export function validateManifest(value: unknown, file: string = DATASET_FILES.ma
 
 /** Reads and checks `dataset.json` (see validateManifest). */
 export function readManifest(file: string): DatasetManifest {
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = readTextFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`${file}: file not found`);
+    throw e;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
     throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   return validateManifest(value, file);

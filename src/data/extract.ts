@@ -6,13 +6,16 @@
  * links, device files, FIFOs and encrypted or unknown entries, each with an UnsafeArchiveError that
  * names the archive and the entry. Everything is written into a temp folder beside the target,
  * which is renamed to the target only when the whole archive was read and checked (zip: CRC-32 and
- * sizes), so a target folder is always a complete extraction.
+ * sizes), so a target folder is always a complete extraction; the temp folders of killed extractions
+ * into the same target are removed by the next one. Entries that collide (a file, then `a/b` under
+ * it; a folder, then a file of its name) or that the file system cannot name are one-line errors.
+ * Replacing an existing target (`overwrite`) is refused when the target holds the archive itself.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { tempPathFor } from '../util/atomic';
-import { InputError, throwIfAborted } from '../util/errors';
+import { escapeRegExp, removeLeftovers, tempPathFor } from '../util/atomic';
+import { InputError, throwIfAborted, withPath } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 
 /** An archive entry that would escape the target folder, or a link / device / unknown entry. */
@@ -31,7 +34,7 @@ export interface ExtractOptions {
   dest: string;
   /** Format; default from the file name (.tar, .tar.gz / .tgz, .zip). */
   format?: ArchiveFormat;
-  /** Replace an existing `dest` (default false: an existing `dest` is an error). */
+  /** Replace an existing `dest` (default false: an existing `dest` is an error); refused when `dest` holds the archive. */
   overwrite?: boolean;
   progress?: ProgressFn;
   signal?: AbortSignal;
@@ -97,8 +100,17 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   if (!fs.existsSync(archive)) throw new InputError(`${archive}: archive not found`);
   const format = opts.format ?? archiveFormatOf(archive);
   if (!format) throw new InputError(`${archive}: unknown archive type (expected .tar, .tar.gz, .tgz or .zip)`);
-  if (fs.existsSync(dest) && !opts.overwrite) throw new InputError(`${dest}: already exists (remove it or pass overwrite to extract ${archive} again)`);
+  if (fs.existsSync(dest)) {
+    if (!opts.overwrite) throw new InputError(`${dest}: already exists (remove it or pass overwrite to extract ${archive} again)`);
+    // overwrite replaces the whole folder: never one that holds the archive (and whatever lies beside it)
+    const real = fs.realpathSync(dest);
+    const archiveReal = fs.realpathSync(archive);
+    if (archiveReal === real || archiveReal.startsWith(real + path.sep)) {
+      throw new InputError(`${dest}: holds the archive ${archive}, which replacing the folder would delete; extract into another folder`);
+    }
+  }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
+  removeLeftovers(path.dirname(dest), new RegExp(`^\\.tmp-${escapeRegExp(path.basename(dest))}\\.(\\d+)\\.[0-9a-z]+$`));
   const tmp = tempPathFor(dest);
   fs.mkdirSync(tmp);
   const result: ExtractResult = { dest, files: 0, dirs: 0, bytes: 0, entries: [] };
@@ -110,10 +122,40 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     fs.renameSync(tmp, dest);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw withPath(e, dest);
   }
   opts.progress?.({ stage: `extract ${path.basename(archive)}`, done: result.bytes, total: result.bytes, unit: 'bytes' });
   return result;
+}
+
+/** An entry's file-system error as a one-line error naming the entry, for what an archive can cause. */
+function entryError(e: unknown, name: string, archive: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOTDIR: 'a file written earlier from the archive stands where its folder should be (entries collide)',
+    EEXIST: 'a file written earlier from the archive stands where its folder should be (entries collide)',
+    EISDIR: 'a folder written earlier from the archive has its name (entries collide)',
+    ENAMETOOLONG: 'its name is too long for this file system',
+  };
+  return code && why[code] ? new InputError(`${archive}: entry ${JSON.stringify(name)} cannot be extracted: ${why[code]}`) : e;
+}
+
+function makeDir(dir: string, name: string, archive: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw entryError(e, name, archive);
+  }
+}
+
+/** Creates the entry's folders and opens its file for writing. */
+async function openEntry(target: string, name: string, archive: string): Promise<fs.promises.FileHandle> {
+  makeDir(path.dirname(target), name, archive);
+  try {
+    return await fs.promises.open(target, 'w');
+  } catch (e) {
+    throw entryError(e, name, archive);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,7 +323,7 @@ async function extractTar(archive: string, gz: boolean, root: string, result: Ex
       if (type !== '0' && type !== '7' && type !== '5') throw refuse(`unsupported tar entry type '${type}'`);
       const rel = safeEntryPath(name, archive);
       if (type === '5') {
-        if (rel !== '') fs.mkdirSync(inside(root, rel, name, archive), { recursive: true });
+        if (rel !== '') makeDir(inside(root, rel, name, archive), name, archive);
         result.dirs++;
         const skipped = await src.forward(padded, () => {});
         if (skipped < padded) throw new InputError(`${archive}: truncated in entry ${JSON.stringify(name)}`);
@@ -289,8 +331,7 @@ async function extractTar(archive: string, gz: boolean, root: string, result: Ex
       }
       if (rel === '') throw refuse('a file entry with an empty name');
       const target = inside(root, rel, name, archive);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      const fh = await fs.promises.open(target, 'w');
+      const fh = await openEntry(target, name, archive);
       let written = 0;
       try {
         const got = await src.forward(size, async (chunk) => {
@@ -450,7 +491,7 @@ async function extractZip(archive: string, root: string, result: ExtractResult, 
       const rel = safeEntryPath(e.name, archive);
       const isDir = e.name.endsWith('/') || e.name.endsWith('\\') || kind === 0o040000 || (e.externalAttr & 0x10) !== 0;
       if (isDir) {
-        if (rel !== '') fs.mkdirSync(inside(root, rel, e.name, archive), { recursive: true });
+        if (rel !== '') makeDir(inside(root, rel, e.name, archive), e.name, archive);
         result.dirs++;
         continue;
       }
@@ -462,12 +503,11 @@ async function extractZip(archive: string, root: string, result: ExtractResult, 
       const dataStart = e.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
       if (dataStart + e.compSize > fileSize) throw new InputError(`${archive}: entry ${JSON.stringify(e.name)} runs past the end of the file (truncated download?)`);
       const target = inside(root, rel, e.name, archive);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const fh = await openEntry(target, e.name, archive);
       const raw = fs.createReadStream(archive, { start: dataStart, end: dataStart + e.compSize - 1, highWaterMark: 1 << 20 });
       const body = e.compSize === 0 ? [] : e.method === 8 ? raw.pipe(zlib.createInflateRaw()) : raw;
       if (e.compSize === 0) raw.destroy();
       else if (body !== raw) raw.on('error', (err) => (body as zlib.InflateRaw).destroy(err));
-      const fh = await fs.promises.open(target, 'w');
       let crc = 0;
       let written = 0;
       try {

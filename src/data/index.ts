@@ -34,7 +34,7 @@ export {
   readCorpus,
   readCorpusLines,
   readJsonlObjects,
-  readQrels,
+  readQrelsLines,
   readQueries,
   readQueriesLines,
   relevantRows,

@@ -10,6 +10,7 @@ import { openSafetensors } from './safetensors';
 import { Vocab, bertBaseUncasedVocab, readVocabTxt } from '../text/vocab';
 import { InputError } from '../util/errors';
 import { sha256File } from '../util/hash';
+import { readTextFile } from '../util/lines';
 import { BertEncoder, type BertEncoderConfig, type BertPooling, DEFAULT_BERT_CONFIG, checkBertConfig, bertWeightShapes, isLinearWeight, transpose2d } from './bert';
 
 export interface LoadBertOptions {
@@ -46,8 +47,9 @@ export async function loadBertEncoder(dir: string, opts: LoadBertOptions = {}): 
   if (!fs.existsSync(cfgFile)) throw new InputError(`${dir}: no config.json; expected a Hugging Face BERT folder (config.json + model.safetensors)`);
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+    raw = JSON.parse(readTextFile(cfgFile));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${cfgFile}: not valid JSON (${(e as Error).message})`);
   }
   const mt = raw.model_type;

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../tensor';
+import { tf, readTensors, copyFloats } from '../tensor';
 import { l2NormalizeRows } from '../tensor/ops';
 import { Encoder } from './types';
 import { FloatTensor, writeSafetensors } from './safetensors';
@@ -296,13 +296,14 @@ export class BertEncoder implements Encoder {
   }
 
   /** sha256 over the config (vocabulary hash included) and every weight's name, shape and bytes. */
-  fingerprint(): string {
+  async fingerprint(): Promise<string> {
     const parts = [JSON.stringify(sortKeys(this.config()))];
-    for (const name of [...this.vars.keys()].sort()) {
-      const t = this.vars.get(name)!;
-      const data = t.dataSync() as Float32Array;
-      parts.push(`${name}:${t.shape.join('x')}:${sha256(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))}`);
-    }
+    const names = [...this.vars.keys()].sort();
+    const host = await readTensors(names.map((name) => this.vars.get(name)!));
+    names.forEach((name, i) => {
+      const data = host[i];
+      parts.push(`${name}:${this.vars.get(name)!.shape.join('x')}:${sha256(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))}`);
+    });
     return sha256(parts.join('\n'));
   }
 
@@ -316,13 +317,15 @@ export class BertEncoder implements Encoder {
     return bertFlopsPerText(this.cfg, tokens);
   }
 
-  /** Weights in HF naming and layout ([out, in] Linear weights), as plain data. */
-  hfWeights(): Map<string, FloatTensor> {
+  /** Weights in HF naming and layout ([out, in] Linear weights), as plain data (one awaited read). */
+  async hfWeights(): Promise<Map<string, FloatTensor>> {
     const out = new Map<string, FloatTensor>();
-    for (const [name, t] of this.vars) {
-      const ft = { shape: t.shape.slice(), data: Float32Array.from(t.dataSync() as Float32Array) };
+    const entries = [...this.vars];
+    const host = await copyFloats(entries.map(([, t]) => t));
+    entries.forEach(([name, t], i) => {
+      const ft = { shape: t.shape.slice(), data: host[i] };
       out.set(name, isLinearWeight(name) ? transpose2d(ft) : ft);
-    }
+    });
     return out;
   }
 
@@ -334,7 +337,7 @@ export class BertEncoder implements Encoder {
   async save(dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     const weightsFile = path.join(dir, 'model.safetensors');
-    writeSafetensors(weightsFile, this.hfWeights(), { metadata: { format: 'pt' } });
+    writeSafetensors(weightsFile, await this.hfWeights(), { metadata: { format: 'pt' } });
     writeFileAtomic(path.join(dir, 'vocab.txt'), this.vocab.toText());
     const c = this.cfg;
     writeJsonAtomic(path.join(dir, 'config.json'), {

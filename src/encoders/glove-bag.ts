@@ -14,12 +14,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../tensor';
+import { tf, readTensors } from '../tensor';
 import { l2NormalizeRows } from '../tensor/ops';
 import type { Encoder } from './types';
 import { type Glove, loadGlove } from '../data/glove';
 import { tokenizeWords } from '../text/word-tokenizer';
-import { InputError } from '../util/errors';
+import { InputError, warnOnStderr, type WarnFn } from '../util/errors';
 import { sha256 } from '../util/hash';
 import { Rng } from '../util/rng';
 import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
@@ -27,8 +27,12 @@ import { writeFileAtomic, writeJsonAtomic, replaceDir } from '../util/atomic';
 export const GLOVE_BAG_FORMAT = 'freshcache-glove-bag';
 export const GLOVE_BAG_VERSION = 1;
 
-export type GloveBagPooling = 'mean' | 'sif' | 'idf';
-export type GloveBagProjection = 'none' | 'linear' | 'residual-mlp';
+export const GLOVE_BAG_POOLINGS = ['mean', 'sif', 'idf'] as const;
+export type GloveBagPooling = (typeof GLOVE_BAG_POOLINGS)[number];
+export const GLOVE_BAG_PROJECTIONS = ['none', 'linear', 'residual-mlp'] as const;
+export type GloveBagProjection = (typeof GLOVE_BAG_PROJECTIONS)[number];
+/** In-vocabulary tokens pooled per text unless `maxTokens` says otherwise. */
+export const GLOVE_BAG_DEFAULT_MAX_TOKENS = 64;
 
 /** Plain-data configuration of a GloVe bag encoder (what `config()` returns and `save` writes). */
 export interface GloveBagConfig {
@@ -81,6 +85,8 @@ export interface GloveBagOptions {
   normalize?: boolean;
   maxTokens?: number;
   seed?: number;
+  /** Gets the count of `vocabTexts` whose words are all outside GloVe (they embed to zero); default stderr. */
+  warn?: WarnFn;
 }
 
 /** Texts whose token ids an encoder remembers (about 100 bytes each): a 1M-passage corpus fits. */
@@ -127,18 +133,35 @@ export class GloveBagEncoder implements Encoder {
     this.normalized = cfg.normalize;
   }
 
-  /** Row ids of the in-vocabulary tokens of `text` (at most maxTokens). */
-  tokenIds(text: string): number[] {
-    const ids: number[] = [];
+  /** Row ids of the in-vocabulary tokens of `text`, in order, before any cut. */
+  private *vocabIds(text: string): Generator<number> {
     for (const tok of tokenizeWords(text, { keepCompound: (c) => this.index.has(c) })) {
       let id = this.index.get(tok);
       if (id === undefined && CLITIC_ALIASES[tok] !== undefined) id = this.index.get(CLITIC_ALIASES[tok]);
-      if (id !== undefined) {
-        ids.push(id);
-        if (ids.length >= this.cfg.maxTokens) break;
-      }
+      if (id !== undefined) yield id;
+    }
+  }
+
+  /** Row ids of the in-vocabulary tokens of `text` (at most maxTokens: the rest is cut). */
+  tokenIds(text: string): number[] {
+    const ids: number[] = [];
+    for (const id of this.vocabIds(text)) {
+      ids.push(id);
+      if (ids.length >= this.cfg.maxTokens) break;
     }
     return ids;
+  }
+
+  /** Tokens pooled per text at most; a text with more is cut to its first maxTokens. */
+  get maxTokens(): number {
+    return this.cfg.maxTokens;
+  }
+
+  /** In-vocabulary tokens of `text` before the maxTokens cut (what truncation counts compare). */
+  countTokens(text: string): number {
+    let n = 0;
+    for (const _ of this.vocabIds(text)) n++;
+    return n;
   }
 
   private memoTokenIds(text: string): Int32Array {
@@ -210,10 +233,21 @@ export class GloveBagEncoder implements Encoder {
     return out;
   }
 
-  fingerprint(): string {
+  /** The named weights' values on the host, in namedTensors() order (one awaited read). */
+  private async namedValues(): Promise<[string, number[], Float32Array][]> {
+    const named = this.namedTensors();
+    const host = await readTensors(named.map(([, v]) => v));
+    return named.map(([name, v], i) => [name, v.shape, host[i] as Float32Array]);
+  }
+
+  private fingerprintOf(values: [string, number[], Float32Array][]): string {
     const parts = [sha256(JSON.stringify(this.cfg)), sha256(this.vocab.join('\n')), sha256(bytesOf(this.weights.tokenWeights))];
-    for (const [name, v] of this.namedTensors()) parts.push(name + ':' + sha256(bytesOf(v.dataSync() as Float32Array)));
+    for (const [name, , data] of values) parts.push(name + ':' + sha256(bytesOf(data)));
     return sha256(parts.join('\n'));
+  }
+
+  async fingerprint(): Promise<string> {
+    return this.fingerprintOf(await this.namedValues());
   }
 
   parameterCount(): number {
@@ -245,7 +279,8 @@ export class GloveBagEncoder implements Encoder {
         offset += data.length;
       };
       add('tokenWeights', [this.cfg.vocabSize], this.weights.tokenWeights);
-      for (const [name, v] of this.namedTensors()) add(name, v.shape, (await v.data()) as Float32Array);
+      const values = await this.namedValues();
+      for (const [name, shape, data] of values) add(name, shape, data);
       const all = new Float32Array(offset);
       let o = 0;
       for (const c of chunks) {
@@ -259,7 +294,7 @@ export class GloveBagEncoder implements Encoder {
         version: GLOVE_BAG_VERSION,
         config: this.cfg,
         weights: { file: 'weights.f32', dtype: 'f32', byteOrder: 'LE', tensors },
-        fingerprint: this.fingerprint(),
+        fingerprint: this.fingerprintOf(values),
       });
       replaceDir(tmp, target);
     } catch (e) {
@@ -329,11 +364,21 @@ export function gloveBagFromGlove(glove: Glove, opts: GloveBagOptions = {}): Glo
   if (opts.vocabTexts) {
     docTexts = Array.isArray(opts.vocabTexts) ? (opts.vocabTexts as string[]) : [...opts.vocabTexts];
     counts = new Map();
+    const unknownOnly: string[] = []; // texts with words, none of them in GloVe
     for (const t of docTexts) {
+      let words = 0;
+      let known = 0;
       for (let tok of tokenizeWords(t, { keepCompound })) {
         if (!glove.index.has(tok) && CLITIC_ALIASES[tok] !== undefined) tok = CLITIC_ALIASES[tok];
         counts.set(tok, (counts.get(tok) ?? 0) + 1);
+        words++;
+        if (glove.index.has(tok)) known++;
       }
+      if (words > 0 && known === 0) unknownOnly.push(t);
+    }
+    if (unknownOnly.length > 0) {
+      const eg = unknownOnly.slice(0, 2).map((t) => JSON.stringify(t.length > 40 ? t.slice(0, 40) + '…' : t)).join(', ');
+      (opts.warn ?? warnOnStderr)(`glove-bag: ${unknownOnly.length} of ${docTexts.length} texts have no word GloVe knows (${eg}${unknownOnly.length > 2 ? ', …' : ''}); they embed to the zero vector`);
     }
     rows = [...counts.keys()].map((w) => glove.index.get(w)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
   } else {
@@ -397,7 +442,7 @@ export function gloveBagFromGlove(glove: Glove, opts: GloveBagOptions = {}): Glo
     activation: opts.activation ?? 'relu',
     trainProjection: opts.trainProjection ?? true,
     normalize: opts.normalize ?? true,
-    maxTokens: opts.maxTokens ?? 64,
+    maxTokens: opts.maxTokens ?? GLOVE_BAG_DEFAULT_MAX_TOKENS,
     seed,
   };
   const data: Record<string, { shape: number[]; data: Float32Array }> = { table: { shape: [V, e], data: tableData } };

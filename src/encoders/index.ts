@@ -9,6 +9,7 @@ import { loadBertEncoder } from './bert-load';
 import { loadRandomProjectionEncoder } from './random-projection';
 import { GLOVE_BAG_FORMAT, loadGloveBagEncoder } from './glove-bag';
 import { InputError } from '../util/errors';
+import { readTextFile } from '../util/lines';
 
 export * from './types';
 export * from './bert';
@@ -40,8 +41,9 @@ export function savedEncoderKind(dir: string): string {
   if (!fs.existsSync(file)) throw new InputError(`${dir}: no config.json; expected a saved encoder folder`);
   let raw: Record<string, any>;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(readTextFile(file));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const kind = raw.kind ?? raw.config?.kind ?? (raw.format === GLOVE_BAG_FORMAT ? 'glove-bag' : undefined) ?? (raw.model_type === 'bert' || raw.model_type === 'dpr' ? 'bert' : undefined);
@@ -56,3 +58,4 @@ export async function loadEncoder(dir: string): Promise<Encoder> {
   if (!loader) throw new InputError(`${path.join(dir, 'config.json')}: unknown encoder kind '${kind}'; expected one of ${[...loaders.keys()].join(', ')}`);
   return loader(dir);
 }
+export * from './truncation';

@@ -129,7 +129,7 @@ export class RandomProjectionEncoder implements Encoder {
   }
 
   /** sha256 of the config: the weights are a pure function of it. */
-  fingerprint(): string {
+  async fingerprint(): Promise<string> {
     const c = this.cfg;
     return sha256(JSON.stringify(['random-projection/v1', c.dim, c.buckets, c.seed, c.ngram, c.normalize, c.lowerCase]));
   }

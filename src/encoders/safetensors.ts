@@ -44,59 +44,92 @@ function product(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** The safetensors crate's limit on the header (MAX_HEADER_SIZE). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * Opens a safetensors file and validates its header (lengths, dtypes, shapes against byte ranges,
- * ranges inside the file). Tensors are read lazily with `read(name)`; call `close()` after.
+ * Opens a safetensors file and validates it by the rules of the reference reader (the `safetensors`
+ * crate, `SafeTensors::read_metadata` and `Metadata::validate`; each error names the crate's
+ * error kind): the header length fits the file and the 100 MB limit (HeaderTooLarge,
+ * InvalidHeaderLength); the header is UTF-8 (InvalidHeader), starts with `{` (InvalidHeaderStart)
+ * and is a JSON object of entries `{dtype, shape: non-negative integers, data_offsets: [begin, end]
+ * integers}` plus an optional `__metadata__` of string values (InvalidHeaderDeserialization);
+ * sorted by offsets, the entries tile the data section from 0 with no gap and no overlap
+ * (InvalidOffset), each exactly as long as its dtype and shape need (TensorInvalidInfo), and the
+ * last ends at the end of the file (MetadataIncompleteBuffer). Tensors are read lazily with
+ * `read(name)`; call `close()` after.
  */
 export function openSafetensors(file: string): SafetensorsFile {
   if (!fs.existsSync(file)) throw new InputError(`${file}: safetensors file not found`);
   const size = fs.statSync(file).size;
   const fd = fs.openSync(file, 'r');
   try {
-    if (size < 8) throw new InputError(`${file}: too short for a safetensors file (${size} bytes); expected an 8-byte header length`);
+    const bad = (what: string, kind: string) => new InputError(`${file}: ${what} (safetensors: ${kind})`);
+    if (size < 8) throw bad(`too short for a safetensors file (${size} bytes); expected an 8-byte header length`, 'HeaderTooSmall');
     const lenBuf = Buffer.alloc(8);
     fs.readSync(fd, lenBuf, 0, 8, 0);
-    const headerLen = Number(lenBuf.readBigUInt64LE(0));
-    if (headerLen <= 1 || 8 + headerLen > size || headerLen > 100 * 1024 * 1024) {
-      throw new InputError(`${file}: header length ${headerLen} does not fit the file (${size} bytes); not a safetensors file?`);
+    const headerLen = lenBuf.readBigUInt64LE(0);
+    if (headerLen > BigInt(MAX_HEADER_BYTES)) throw bad(`header length ${headerLen} is over the 100 MB limit; not a safetensors file?`, 'HeaderTooLarge');
+    if (8n + headerLen > BigInt(size)) throw bad(`header length ${headerLen} does not fit the file (${size} bytes); not a safetensors file?`, 'InvalidHeaderLength');
+    const n = Number(headerLen);
+    const headerBuf = Buffer.alloc(n);
+    fs.readSync(fd, headerBuf, 0, n, 8);
+    let text: string;
+    try {
+      text = strictUtf8.decode(headerBuf);
+    } catch {
+      throw bad('the header is not valid UTF-8', 'InvalidHeader');
     }
-    const headerBuf = Buffer.alloc(headerLen);
-    fs.readSync(fd, headerBuf, 0, headerLen, 8);
+    if (!text.startsWith('{')) throw bad(`the header must start with '{', found ${JSON.stringify(text.slice(0, 8))}`, 'InvalidHeaderStart');
     let header: Record<string, unknown>;
     try {
-      header = JSON.parse(headerBuf.toString('utf8'));
+      header = JSON.parse(text);
     } catch (e) {
-      throw new InputError(`${file}: header is not valid JSON (${(e as Error).message})`);
+      throw bad(`the header is not valid JSON (${(e as Error).message})`, 'InvalidHeaderDeserialization');
     }
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new InputError(`${file}: header must be a JSON object`);
-    const dataStart = 8 + headerLen;
+    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('the header must be a JSON object', 'InvalidHeaderDeserialization');
+    const dataStart = 8 + n;
     const dataSize = size - dataStart;
     const entries = new Map<string, SafetensorsEntry>();
     let metadata: Record<string, string> = {};
+    const isIndex = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
     for (const [name, raw] of Object.entries(header)) {
       if (name === '__metadata__') {
-        metadata = (raw ?? {}) as Record<string, string>;
+        if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+          throw bad('"__metadata__" must be an object of string values', 'InvalidHeaderDeserialization');
+        }
+        metadata = raw as Record<string, string>;
         continue;
       }
       const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      const dtype = e?.dtype as SafetensorsDtype;
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) throw bad(`tensor '${name}' must be an object {dtype, shape, data_offsets}`, 'InvalidHeaderDeserialization');
+      const dtype = e.dtype as SafetensorsDtype;
       if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) {
-        throw new InputError(`${file}: tensor '${name}' has unsupported dtype ${JSON.stringify(e?.dtype)}; expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+        throw new InputError(`${file}: tensor '${name}' has unsupported dtype ${JSON.stringify(e.dtype)}; expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
       }
       const shape = e.shape as number[];
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        throw new InputError(`${file}: tensor '${name}' has invalid shape ${JSON.stringify(e.shape)}`);
-      }
+      if (!Array.isArray(shape) || !shape.every(isIndex)) throw bad(`tensor '${name}' has invalid shape ${JSON.stringify(e.shape)} (expected non-negative integers)`, 'InvalidHeaderDeserialization');
       const off = e.data_offsets as [number, number];
-      if (!Array.isArray(off) || off.length !== 2 || !(off[0] >= 0 && off[1] >= off[0] && off[1] <= dataSize)) {
-        throw new InputError(`${file}: tensor '${name}' data_offsets ${JSON.stringify(e.data_offsets)} outside the data section (${dataSize} bytes)`);
-      }
-      const want = product(shape) * DTYPE_BYTES[dtype];
-      if (off[1] - off[0] !== want) {
-        throw new InputError(`${file}: tensor '${name}' has ${off[1] - off[0]} bytes; ${dtype} ${JSON.stringify(shape)} needs ${want}`);
+      if (!Array.isArray(off) || off.length !== 2 || !off.every(isIndex)) {
+        throw bad(`tensor '${name}' has data_offsets ${JSON.stringify(e.data_offsets)} (expected [begin, end], two non-negative integers)`, 'InvalidHeaderDeserialization');
       }
       entries.set(name, { dtype, shape, dataOffsets: [off[0], off[1]] });
     }
+    // Metadata::validate: in offset order, each tensor starts where the previous one ended
+    let next = 0;
+    for (const [name, entry] of [...entries].sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1])) {
+      const [begin, end] = entry.dataOffsets;
+      if (begin !== next || end < begin) {
+        const why = end < begin ? 'ends before it begins' : begin > next ? `leaves a gap: it begins at byte ${begin}, the data before it ends at ${next}` : `overlaps the tensor before it, which ends at byte ${next}`;
+        throw bad(`tensor '${name}' data_offsets [${begin}, ${end}] ${why}`, 'InvalidOffset');
+      }
+      const want = product(entry.shape) * DTYPE_BYTES[entry.dtype];
+      if (end - begin !== want) throw bad(`tensor '${name}' has ${end - begin} bytes; ${entry.dtype} ${JSON.stringify(entry.shape)} needs ${want}`, 'TensorInvalidInfo');
+      next = end;
+    }
+    if (next !== dataSize) throw bad(`the tensors cover ${next} bytes of data, the file holds ${dataSize} after the header (truncated, or bytes appended)`, 'MetadataIncompleteBuffer');
     let closed = false;
     return {
       file,

@@ -22,8 +22,8 @@ export interface Encoder {
   trainableVariables(): tf.Variable[];
   /** Plain-data configuration (enough, with the weights, to rebuild the encoder). */
   config(): Record<string, unknown>;
-  /** sha256 over config and current weights: the cache manifest records it. */
-  fingerprint(): string;
+  /** sha256 over config and current weights (read with an awaited copy): the cache manifest records it. */
+  fingerprint(): Promise<string>;
   /** Number of parameters (all weights, trainable or not). */
   parameterCount(): number;
   /** Estimated forward FLOPs to encode one text of `tokens` tokens (multiply-add = 2 FLOPs). */
@@ -32,6 +32,12 @@ export interface Encoder {
   save(dir: string): Promise<void>;
   /** Releases the weights. */
   dispose(): void;
+}
+
+/** The two encoders of a run: query encoder f and target encoder g (the same object when they share weights). */
+export interface EncoderPair {
+  query: Encoder;
+  target: Encoder;
 }
 
 /** Encodes texts to plain row-major floats without keeping tensors: what cache building needs. */
@@ -46,4 +52,26 @@ export function encodeFnOf(encoder: Encoder): EncodeFn {
       t.dispose();
     }
   };
+}
+
+/**
+ * Encodes texts in batches to one row-major [n, dim] array without keeping tensors: every
+ * whole-corpus pass (initial cache, refresh, oracle, evaluation) goes through here. `onRows(done)`
+ * is called after each batch with the texts encoded so far.
+ */
+export async function encodeAll(encode: (texts: string[]) => tf.Tensor2D, texts: string[], dim: number, batch = 2048, onRows?: (done: number) => void): Promise<Float32Array> {
+  const out = new Float32Array(texts.length * dim);
+  for (let s = 0; s < texts.length; s += batch) {
+    const t = encode(texts.slice(s, s + batch));
+    out.set((await t.data()) as Float32Array, s * dim);
+    t.dispose();
+    onRows?.(Math.min(s + batch, texts.length));
+  }
+  return out;
+}
+
+/** Releases a pair's weights (once when the two encoders are one object). */
+export function disposeEncoderPair(pair: EncoderPair): void {
+  pair.query.dispose();
+  if (pair.target !== pair.query) pair.target.dispose();
 }

@@ -23,7 +23,7 @@ import { InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { AnswerMatch, AnswerMatcher, dprTokens, passageMatchText, topKAccuracy } from './answers';
 import { computeQrelsMetric, DEFAULT_ANSWER_METRICS, DEFAULT_QRELS_METRICS, MetricSpec, parseMetrics } from './metrics';
-import { QrelsFormat, readQrels } from './qrels';
+import { QrelsFormat, loadJudgements } from './qrels';
 import { judgeArrays, topIndices } from './ranking';
 import { readRunGroups, RunFormat, RunGroup } from './runfile';
 import type { Answers, Passage, Qrels, Run } from './types';
@@ -102,7 +102,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   if (qrelsSpecs.length > 0 && !haveQrels) throw new InputError(`--metrics: ${qrelsSpecs.map((s) => s.name).join(', ')} need qrels (--qrels)`);
   if (accSpecs.length > 0 && (!haveAnswers || opts.corpus === undefined)) throw new InputError(`--metrics: ${accSpecs.map((s) => s.name).join(', ')} (top-k answer accuracy) need --answers and --corpus`);
 
-  const qrels: Qrels | undefined = qrelsSpecs.length === 0 ? undefined : typeof opts.qrels === 'string' ? await readQrels(opts.qrels, { format: opts.qrelsFormat }) : opts.qrels;
+  const qrels: Qrels | undefined = qrelsSpecs.length === 0 ? undefined : typeof opts.qrels === 'string' ? await loadJudgements(opts.qrels, { format: opts.qrelsFormat }) : opts.qrels;
   const answers: Answers | undefined = accSpecs.length === 0 ? undefined : typeof opts.answers === 'string' ? await readAnswersFile(opts.answers, opts) : opts.answers;
   const kMax = accSpecs.reduce((m, s) => Math.max(m, s.k), 0);
 
@@ -138,6 +138,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       const seen = new Set<string>();
       for (const e of entries) {
         if (seen.has(e.docId)) throw new InputError(`run: document '${e.docId}' is listed twice for query '${qid}'`);
+        // a run file cannot hold a non-finite score (the reader refuses it); one in memory came from NaN embeddings
+        if (!Number.isFinite(e.score)) throw new InputError(`run: query '${qid}' document '${e.docId}' has score ${e.score}; metrics are computed only from finite scores (the encoders produced non-finite embeddings?)`);
         seen.add(e.docId);
       }
       const hasRanks = entries.every((e) => e.rank !== undefined);

@@ -22,8 +22,8 @@ export {
 export type { MetricSpec, MetricKind } from './metrics';
 export { compareCodePoints, compareTrec, sortTrec, judgeRanking, judgeArrays, qrelsStats, topIndices } from './ranking';
 export type { JudgedRanking } from './ranking';
-export { readQrels, countJudgements } from './qrels';
-export type { QrelsFormat, ReadQrelsOptions } from './qrels';
+export { loadJudgements, countJudgements } from './qrels';
+export type { QrelsFormat, LoadJudgementsOptions } from './qrels';
 export { readRun, readRunGroups, writeRun, detectRunFormat, runEntries } from './runfile';
 export type { RunFormat, RunGroup, ReadRunOptions, WriteRunOptions } from './runfile';
 export { dprTokens, containsTokenSequence, compileAnswerPattern, AnswerMatcher, hasAnswer, passageMatchText, topKAccuracy } from './answers';

@@ -8,12 +8,13 @@ import * as fs from 'fs';
 import { InputError, inputErrorAt } from '../util/errors';
 import { readLines } from '../util/lines';
 import { parseIntStrict, splitFields } from './fields';
+import { detectQrelsFormat } from '../data/qrels-format';
 import type { Qrels } from './types';
 
 export type QrelsFormat = 'trec' | 'beir' | 'auto';
 
-export interface ReadQrelsOptions {
-  /** 'auto' (default): a BEIR header or 3 fields → beir, 4 fields → trec. */
+export interface LoadJudgementsOptions {
+  /** 'auto' (default): the BEIR header → beir, 4 fields → trec, anything else refused (data/qrels-format.ts). */
   format?: QrelsFormat;
 }
 
@@ -21,8 +22,12 @@ function isBeirHeader(fields: string[], n: number): boolean {
   return n === 3 && fields[0].toLowerCase() === 'query-id' && fields[1].toLowerCase() === 'corpus-id';
 }
 
-/** Reads a qrels file into query id → (document id → grade). */
-export async function readQrels(file: string, opts: ReadQrelsOptions = {}): Promise<Qrels> {
+/**
+ * Loads a qrels file for evaluation into query id → (document id → grade): TREC or BEIR format,
+ * integer grades, as trec_eval reads them. (The dataset reader is data/beir-read.ts `loadQrels`:
+ * ids checked against the dataset.)
+ */
+export async function loadJudgements(file: string, opts: LoadJudgementsOptions = {}): Promise<Qrels> {
   if (!fs.existsSync(file)) throw new InputError(`${file}: qrels file not found`);
   let format = opts.format ?? 'auto';
   const qrels: Qrels = new Map();
@@ -38,11 +43,8 @@ export async function readQrels(file: string, opts: ReadQrelsOptions = {}): Prom
         format = 'beir';
         continue;
       }
-      if (format === 'auto') {
-        if (n === 4) format = 'trec';
-        else if (n === 3) format = 'beir';
-        else throw inputErrorAt(file, lineNo, `expected TREC qrels 'qid 0 docid rel' (4 fields) or BEIR 'query-id<TAB>corpus-id<TAB>score' (3 fields), found ${n > 4 ? 'more than 4' : n} field(s)`);
-      }
+      // the one rule every qrels reader follows (data/qrels-format.ts); --qrels-format overrides it
+      if (format === 'auto') format = detectQrelsFormat(line, file, lineNo).format;
     }
     let qid: string, docId: string, relText: string;
     if (format === 'trec') {

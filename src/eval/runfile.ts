@@ -11,14 +11,14 @@
  * ms_marco_eval.py ("Cannot rank a passage multiple times").
  */
 import * as fs from 'fs';
-import { createGunzip } from 'zlib';
 import { AtomicWriter } from '../util/atomic';
 import { InputError, inputErrorAt, throwIfAborted } from '../util/errors';
-import { readLines } from '../util/lines';
+import { readLineChunks, readLines } from '../util/lines';
 import type { ProgressFn } from '../util/progress';
 import { parseIntStrict, parseScore, splitFields } from './fields';
 import { sortTrec } from './ranking';
 import type { Run, RunEntry } from './types';
+import { idProblem } from '../data/dataset';
 
 export type RunFormat = 'trec' | 'msmarco' | 'auto';
 
@@ -227,49 +227,29 @@ function parseDecimalBytes(buf: Buffer, s: number, e: number): number {
 /**
  * Streams a run file (gzip when it ends in .gz) as groups of adjacent lines with the same query id.
  * A query whose lines are not adjacent comes out as several groups (callers that need one group per
- * query use readRun). Duplicate documents inside a group are an InputError naming the line. Reads
- * the bytes in 1 MiB chunks and splits lines itself (like util/lines.ts readLines, with the same
- * 1-based line numbers) because per-line async iteration costs more than the evaluation.
+ * query use readRun). Duplicate documents inside a group are an InputError naming the line. Takes
+ * the bytes in chunks of whole lines from util/lines.ts (strict UTF-8, byte-order mark skipped, the
+ * same 1-based line numbers as readLines) and splits the lines itself, because per-line async
+ * iteration costs more than the evaluation.
  */
 export async function* readRunGroups(file: string, opts: ReadRunOptions = {}): AsyncGenerator<RunGroup> {
   if (!fs.existsSync(file)) throw new InputError(`${file}: run file not found`);
   const format = !opts.format || opts.format === 'auto' ? await detectRunFormat(file) : opts.format;
   const parser = new RunParser(file, format === 'trec', opts);
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  let carry: Buffer | null = null; // the unfinished last line of the previous chunk
-  let lineNo = 0;
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      const buf: Buffer = chunk;
-      let pos = 0;
-      if (carry) {
-        const nl = buf.indexOf(10);
-        if (nl < 0) {
-          carry = Buffer.concat([carry, buf]);
-          continue;
-        }
-        const line = Buffer.concat([carry, buf.subarray(0, nl)]);
-        parser.bytes(line, 0, line.length, ++lineNo);
-        pos = nl + 1;
-        carry = null;
-      }
-      for (;;) {
-        const nl = buf.indexOf(10, pos);
-        if (nl < 0) break;
-        parser.bytes(buf, pos, nl, ++lineNo);
-        pos = nl + 1;
-      }
-      carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
-      for (const g of parser.done) yield g;
-      parser.done.length = 0;
+  for await (const { buf, lineNo: first } of readLineChunks(file)) {
+    let lineNo = first;
+    let pos = 0;
+    while (pos < buf.length) {
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0) nl = buf.length; // the file's last line, without a newline
+      parser.bytes(buf, pos, nl, lineNo++);
+      pos = nl + 1;
     }
-    if (carry) parser.bytes(carry, 0, carry.length, ++lineNo);
-    parser.finish();
     for (const g of parser.done) yield g;
-  } finally {
-    raw.destroy();
+    parser.done.length = 0;
   }
+  parser.finish();
+  for (const g of parser.done) yield g;
 }
 
 /**
@@ -323,6 +303,7 @@ export function writeRun(file: string, run: Run, opts: WriteRunOptions = {}): vo
       for (let i = 0; i < n; i++) {
         const e = sorted[i];
         checkId(e.docId, 'document id');
+        if (!Number.isFinite(e.score)) throw new InputError(`${file}: cannot write score ${e.score} of query '${qid}' document '${e.docId}': run files hold finite scores only (the encoders produced non-finite embeddings?)`);
         buf += format === 'trec' ? `${qid} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}\n` : `${qid}\t${e.docId}\t${i + 1}\n`;
         if (buf.length > 1 << 20) {
           w.write(buf);
@@ -339,7 +320,8 @@ export function writeRun(file: string, run: Run, opts: WriteRunOptions = {}): vo
 }
 
 function checkId(id: string, what: string): void {
-  if (id === '' || /\s/.test(id)) throw new InputError(`cannot write ${what} '${id}' to a run file: ids must be non-empty and contain no whitespace`);
+  const why = idProblem(id);
+  if (why) throw new InputError(`cannot write ${what} '${id}' to a run file: ${why}`);
 }
 
 /** A Run from parallel arrays of one query, for building runs in memory. */

@@ -1,34 +1,46 @@
 /**
  * Showing figures and tables in a tslab notebook.
  *
- * `showFigure(spec)` emits HTML through `tslab.display.html`: the first figure of a kernel session
- * carries the whole plotly bundle inline (with `window.define` hidden while it runs, so require.js in
- * the classic notebook / nbconvert HTML cannot capture the UMD module), later ones only
- * `<div id=…></div><script>Plotly.newPlot(…)</script>`. No network is needed, and a saved notebook
- * still draws when reopened (the first figure's output holds the bundle; notebooks must be trusted:
- * `jupyter trust`, which scripts/setup-jupyter.sh does for notebooks/).
+ * `showFigure(spec)` emits one output with several representations, the way plotly's Python
+ * package does, so each viewer shows the best it can and none needs the notebook to be trusted:
+ * - `application/vnd.plotly.v1+json` (the spec): JupyterLab 4 draws it interactively with the
+ *   renderer that the `plotly` pip package ships (scripts/setup-jupyter.sh installs it); so do
+ *   VS Code and nbviewer-like tools that know plotly;
+ * - `image/png`: the same figure rendered by headless Chromium (export.ts, through render-sync.ts),
+ *   shown by nbconvert's HTML, GitHub, untrusted or plotly-less front ends; JupyterLab's plotly
+ *   renderer shows it until the pointer enters the figure;
+ * - `text/plain`: the title.
+ * No plotly bundle is inlined; a saved figure costs its spec plus a PNG (tens of KB).
  *
- * tslab is only present inside the kernel, so it is looked up lazily (tslabModule); outside a
- * kernel these functions display nothing and return the HTML they would have shown.
+ * tslab is only present inside the kernel, so it is looked up lazily; outside a kernel these
+ * functions display nothing and return what they would have shown.
  */
-import * as fs from 'fs';
-import { createHash } from 'crypto';
+import { randomBytes } from 'crypto';
 import type { FigureSpec } from './figure';
-import { plotlyBundle } from './bundle';
+import { renderFigureSync } from './render-sync';
 import { htmlTable, isDataFrameLike, rowsFromDataFrame, type DataFrameLike, type Row, type TableOptions } from './table';
 import type { ProgressEvent, ProgressFn } from '../util/progress';
-import { formatDuration } from '../util/progress';
+import { formatDuration, isFinal, progressRate } from '../util/progress';
 
-/** Where HTML goes: `tslab.display` or a `tslab.newDisplay()` that is overwritten on each call. */
+/** A Jupyter MIME bundle: MIME type -> data (text, base64 for binary types, a JSON value for `+json` types). */
+export type MimeBundle = Record<string, unknown>;
+
+/** Where output goes: the kernel's display, or a live one that each call overwrites. */
 export interface DisplayLike {
   html(s: string): void;
   text?(s: string): void;
-  png?(b: Uint8Array): void;
+  /** One output holding several representations (`metadata` per MIME type, e.g. image sizes). */
+  bundle?(data: MimeBundle, metadata?: Record<string, unknown>): void;
 }
 
 interface TslabLike {
-  display: DisplayLike;
-  newDisplay(): DisplayLike;
+  display: { html(s: string): void; text(s: string): void };
+  newDisplay(): { html(s: string): void; text(s: string): void };
+}
+
+/** tslab's kernel module: `lastWriteDisplayData` sends a display_data message for the running cell. */
+interface TslabJupyter {
+  lastWriteDisplayData: ((msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void) | null;
 }
 
 /**
@@ -50,16 +62,16 @@ export function tslabModule(): TslabLike | undefined {
   return undefined;
 }
 
-/** Sends `html` to `target` (default: the kernel's display); false when not in a kernel. */
-function emit(html: string, target?: DisplayLike): boolean {
-  const out = target ?? tslabModule()?.display;
-  if (!out) return false;
-  try {
-    out.html(html);
-    return true;
-  } catch {
-    return false; // tslab loaded outside a kernel: "Not ready"
-  }
+/**
+ * tslab's own jupyter module as loaded by the running kernel (found in the require cache). Its
+ * public `display` sends one MIME type per output; a figure needs several in one output, which
+ * `lastWriteDisplayData` (what `display.raw` calls, tslab 1.0.22) sends. Undefined outside a kernel.
+ */
+function tslabJupyter(): TslabJupyter | undefined {
+  const suffix = ['', 'tslab', 'dist', 'jupyter.js'].join(require('path').sep);
+  const key = Object.keys(require.cache).find((k) => k.endsWith(suffix));
+  const mod = key ? (require.cache[key]?.exports as TslabJupyter | undefined) : undefined;
+  return mod && 'lastWriteDisplayData' in mod ? mod : undefined;
 }
 
 /** Whether this process is a tslab kernel that can display rich output. */
@@ -67,106 +79,118 @@ export function inKernel(): boolean {
   return tslabModule() !== undefined && (globalThis as { __tslab__?: unknown }).__tslab__ !== undefined;
 }
 
-/** JSON that is safe inside `<script>`: no `</script>`, `<!--` or raw line separators. */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+/**
+ * A display that writes through tslab: with `displayId`, one output entry that each call overwrites.
+ * Undefined outside a kernel. Falls back to tslab's public display (HTML and text only) when its
+ * jupyter module is not where tslab 1.0.22 keeps it.
+ */
+function kernelDisplay(displayId?: string): DisplayLike | undefined {
+  if (!inKernel()) return undefined;
+  const jupyter = tslabJupyter();
+  if (jupyter) {
+    let update = false;
+    const send = (data: MimeBundle, metadata: Record<string, unknown> = {}) => {
+      const write = jupyter.lastWriteDisplayData;
+      if (!write) throw new Error('tslab is not executing a cell');
+      write({ data, metadata, transient: displayId ? { display_id: displayId } : {} }, update);
+      if (displayId) update = true;
+    };
+    return { html: (s) => send({ 'text/html': s }), text: (s) => send({ 'text/plain': s }), bundle: send };
+  }
+  const t = tslabModule()!;
+  const d = displayId ? t.newDisplay() : t.display;
+  return { html: (s) => d.html(s), text: (s) => d.text(s) };
 }
+
+/** Sends to `target` (default: the kernel's display); false when there is nowhere to show it. */
+function emit(show: (d: DisplayLike) => void, target?: DisplayLike): boolean {
+  const out = target ?? kernelDisplay();
+  if (!out) return false;
+  try {
+    show(out);
+    return true;
+  } catch {
+    return false; // tslab loaded outside a kernel: "Not ready"
+  }
+}
+
+/** The MIME type of plotly figures (a JSON `{ data, layout, config }`), as plotly's Python package emits it. */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
 /**
- * `<script>` tags that define `window.Plotly` from the inlined bundle, hiding an AMD `define`
- * (require.js) while it runs and restoring it after.
+ * Size of a figure's static image when the spec does not fix one. JupyterLab's plotly renderer
+ * shows the PNG at its pixel size until the pointer enters it, so it must fit an output area:
+ * 800 px does on a 1280 px screen with the file browser open.
  */
-export function plotlyBundleHtml(): string {
-  const b = plotlyBundle();
-  const src = fs.readFileSync(b.path, 'utf8').replace(/<\/script/gi, '<\\/script');
-  return (
-    `<script>window.__freshcacheDefine = window.define; window.define = undefined;</script>\n` +
-    `<script>/* plotly.js ${b.version} */\n${src}\n</script>\n` +
-    `<script>window.define = window.__freshcacheDefine; delete window.__freshcacheDefine;</script>\n`
-  );
-}
+export const STATIC_IMAGE_SIZE = { width: 800, height: 420 } as const;
 
-export interface FigureHtmlOptions {
-  /** The div's id (default: figureId(spec)). */
-  id?: string;
-  /** Prepend the plotly bundle (plotlyBundleHtml). */
-  includeBundle?: boolean;
-  /** plotly config (default: responsive, no logo). */
+export interface FigureBundleOptions {
+  /** PNG bytes of the figure (omitted: no static image, e.g. when Chromium is missing). */
+  png?: Uint8Array;
+  /** plotly config (default: no plotly logo). */
   config?: Record<string, unknown>;
 }
 
-const COUNTER_KEY = '__freshcacheFigureCounter';
-
-/**
- * A div id for `spec`, unique within a kernel session and the same when a notebook is re-run (a hash
- * of the spec plus a per-session counter), so re-executed notebooks diff cleanly.
- */
-export function figureId(spec: FigureSpec): string {
-  const g = globalThis as Record<string, unknown>;
-  const n = ((g[COUNTER_KEY] as number | undefined) ?? 0) + 1;
-  g[COUNTER_KEY] = n;
-  return `freshcache-fig-${createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 10)}-${n}`;
+/** The pixel size of `spec`'s static image: the layout's width/height, else STATIC_IMAGE_SIZE. */
+export function staticImageSize(spec: FigureSpec): { width: number; height: number } {
+  const { width, height } = spec.layout;
+  return { width: typeof width === 'number' ? width : STATIC_IMAGE_SIZE.width, height: typeof height === 'number' ? height : STATIC_IMAGE_SIZE.height };
 }
 
-/**
- * HTML that draws `spec` with plotly: a div and a script that waits (up to 10 s) until both the div is
- * in the page and `window.Plotly` is defined, then calls `Plotly.newPlot`; if plotly never appears
- * (the output that carried the bundle is gone), the div says how to get it back.
- */
-export function figureHtml(spec: FigureSpec, opts: FigureHtmlOptions = {}): string {
-  const id = opts.id ?? figureId(spec);
-  const config = opts.config ?? { responsive: true, displaylogo: false };
-  const height = typeof spec.layout.height === 'number' ? spec.layout.height : 420;
-  const missing =
-    'plotly.js is not loaded in this page: the output that carried it was cleared or the notebook is not trusted. ' +
-    'Restart the kernel and run all cells, or run `jupyter trust` on the notebook.';
-  const div = `<div id="${id}" class="freshcache-figure" style="width:100%;min-height:${height}px;"></div>`;
-  const script =
-    `<script>(function(){var spec=${scriptJson(spec)},config=${scriptJson(config)},tries=0;` +
-    `function draw(){var el=document.getElementById(${scriptJson(id)});` +
-    `if(el&&window.Plotly){window.Plotly.newPlot(el,spec.data,spec.layout||{},config);return;}` +
-    `if(++tries<200){setTimeout(draw,50);}else if(el){el.style.minHeight='0';el.textContent=${scriptJson(missing)};}}draw();})();</script>`;
-  return (opts.includeBundle ? plotlyBundleHtml() : '') + div + '\n' + script;
+/** The display output of a figure: the plotly JSON, the PNG when given, and its title as text. */
+export function figureBundle(spec: FigureSpec, opts: FigureBundleOptions = {}): { data: MimeBundle; metadata: Record<string, unknown> } {
+  const title = spec.layout.title?.text;
+  const data: MimeBundle = {
+    [PLOTLY_MIME]: { data: spec.data, layout: spec.layout, config: opts.config ?? { displaylogo: false } },
+    'text/plain': title ? `Figure: ${title}` : 'Figure',
+  };
+  const metadata: Record<string, unknown> = {};
+  if (opts.png) {
+    data['image/png'] = Buffer.from(opts.png).toString('base64');
+    metadata['image/png'] = staticImageSize(spec);
+  }
+  return { data, metadata };
 }
 
-const INLINED_KEY = '__freshcachePlotlyInlined';
+let imageProblemShown = false;
 
 /**
- * Forgets that this kernel session inlined the bundle, so the next figure carries it again. Needed
- * only when the output holding it was cleared without restarting the kernel (e.g. "Run All" a
- * second time) and the notebook is to be saved: otherwise "Restart Kernel and Run All" does it.
+ * The figure as PNG bytes at its static size (render-sync.ts), or undefined with a one-time note
+ * on stderr when it cannot be rendered (no Chromium): the figure then shows only where plotly's
+ * renderer is installed.
  */
-export function resetPlotlyInlined(): void {
-  delete (globalThis as Record<string, unknown>)[INLINED_KEY];
+export function staticFigurePng(spec: FigureSpec): Uint8Array | undefined {
+  try {
+    return renderFigureSync(spec, { format: 'png', ...staticImageSize(spec), scale: 1 });
+  } catch (e) {
+    if (!imageProblemShown) {
+      imageProblemShown = true;
+      console.error(`freshcache: figures carry no static image (they show in JupyterLab with plotly's renderer, not on GitHub or in HTML exports): ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return undefined;
+  }
 }
 
 export interface ShowOptions {
-  /** Draw into this display (e.g. `tslab.newDisplay()`, updated in place) instead of appending output. */
+  /** Draw into this display (e.g. `liveDisplay()`, updated in place) instead of appending output. */
   display?: DisplayLike;
 }
 
 /**
- * Shows `spec` in the notebook. Returns undefined when it was displayed (so tslab does not also
- * print the value of the cell's last expression), and the HTML when there is no kernel to show it.
- * The first call of a kernel session inlines the plotly bundle; when `opts.display` is a display
- * that will be overwritten, the bundle goes into its own output first so it survives.
+ * Shows `spec` in the notebook as one output with the plotly JSON, a PNG of it and its title (see
+ * the top of this file). Returns undefined when it was displayed (so tslab does not also print the
+ * value of the cell's last expression), and the bundle, without an image, outside a kernel.
  */
-export function showFigure(spec: FigureSpec, opts: ShowOptions & { id?: string } = {}): string | undefined {
-  const g = globalThis as Record<string, unknown>;
-  const needBundle = !g[INLINED_KEY];
-  if (needBundle && opts.display && inKernel()) {
-    if (emit(plotlyBundleHtml())) g[INLINED_KEY] = true;
-    const html = figureHtml(spec, { id: opts.id });
-    return emit(html, opts.display) ? undefined : html;
-  }
-  const html = figureHtml(spec, { id: opts.id, includeBundle: needBundle });
-  if (!emit(html, opts.display)) return html;
-  if (needBundle && inKernel()) g[INLINED_KEY] = true;
-  return undefined;
+export function showFigure(spec: FigureSpec, opts: ShowOptions = {}): MimeBundle | undefined {
+  const target = opts.display ?? kernelDisplay();
+  if (!target) return figureBundle(spec).data;
+  const { data, metadata } = figureBundle(spec, { png: staticFigurePng(spec) });
+  const shown = emit((d) => {
+    if (d.bundle) d.bundle(data, metadata);
+    else if (typeof data['image/png'] === 'string') d.html(`<img alt="${String(data['text/plain'])}" src="data:image/png;base64,${data['image/png']}">`);
+    else throw new Error('no way to show a figure on this display');
+  }, target);
+  return shown ? undefined : data;
 }
 
 /**
@@ -176,25 +200,17 @@ export function showFigure(spec: FigureSpec, opts: ShowOptions & { id?: string }
 export function showTable(rows: readonly Row[] | DataFrameLike, opts: TableOptions & ShowOptions = {}): string | undefined {
   const plain = isDataFrameLike(rows) ? rowsFromDataFrame(rows) : (rows as readonly Row[]);
   const html = htmlTable(plain, opts);
-  return emit(html, opts.display) ? undefined : html;
+  return emit((d) => d.html(html), opts.display) ? undefined : html;
 }
 
 /** Shows raw HTML in the notebook (no-op outside a kernel). */
 export function showHtml(html: string, display?: DisplayLike): void {
-  emit(html, display);
+  emit((d) => d.html(html), display);
 }
 
-/** A display entry that later calls overwrite (`tslab.newDisplay()`); outside a kernel, one that discards. */
+/** A display entry that later calls overwrite; outside a kernel, one that discards. */
 export function liveDisplay(): DisplayLike {
-  const t = tslabModule();
-  if (t && inKernel()) {
-    try {
-      return t.newDisplay();
-    } catch {
-      /* fall through */
-    }
-  }
-  return { html() {}, text() {} };
+  return kernelDisplay(randomBytes(8).toString('hex')) ?? { html() {}, text() {} };
 }
 
 /**
@@ -211,20 +227,20 @@ export function notebookProgress(opts: { everyMs?: number } = {}): ProgressFn {
       st = { d: liveDisplay(), t0: now, last: 0 };
       stages.set(e.stage, st);
     }
-    const finished = e.total !== undefined && e.done >= e.total;
-    if (!finished && now - st.last < every) return;
+    if (!isFinal(e) && now - st.last < every) return;
     st.last = now;
     st.d.html(progressHtml(e, (now - st.t0) / 1000));
+    if (isFinal(e)) stages.delete(e.stage); // a later stage of the same name gets its own line and clock
   };
 }
 
 /** One progress line as HTML: a bar when the total is known, counts, rate, ETA, info. */
 export function progressHtml(e: ProgressEvent, elapsedSeconds: number): string {
   const unit = e.unit ?? 'it';
-  const rate = e.done / Math.max(elapsedSeconds, 1e-9);
+  const rate = progressRate(e, elapsedSeconds);
   const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
   let text = `${esc(e.stage)}: ${e.done}${e.total !== undefined ? `/${e.total}` : ''} ${esc(unit)}, ${rate.toPrecision(3)} ${esc(unit)}/s`;
-  if (e.total !== undefined) text += e.done >= e.total ? `, done in ${formatDuration(elapsedSeconds)}` : `, ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}`;
+  if (e.total !== undefined) text += isFinal(e) ? `, ${e.done >= e.total ? 'done' : 'stopped'} in ${formatDuration(elapsedSeconds)}` : `, ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}`;
   if (e.info) text += ' · ' + Object.entries(e.info).map(([k, v]) => `${esc(k)}=${esc(typeof v === 'number' ? String(+v.toPrecision(4)) : v)}`).join(' ');
   const pct = e.total ? Math.min(100, (100 * e.done) / e.total) : undefined;
   const bar = pct === undefined ? '' : `<progress value="${pct.toFixed(1)}" max="100" style="width:220px;vertical-align:middle;margin-right:8px;"></progress>`;

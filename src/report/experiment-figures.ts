@@ -6,12 +6,14 @@
  */
 import { linePlot, paretoPlot, type FigureSpec } from './figure';
 
-/** What a figure needs of a summary row (see src/train/experiment.ts ExperimentSummaryRow). */
+/** What a figure needs of a summary row (see ExperimentSummaryRow in experiment-table.ts). */
 export interface CostPoint {
   label: string;
   devMrr10: number;
   totalTargetEncodesCorpusPasses: number;
   reembedCorpusPasses: number;
+  /** A lexical row (BM25): no target-encoder cost to place it at; drawn as a level line. */
+  lexical?: boolean;
 }
 
 /** What a figure needs of a log record (see src/train/log.ts LogRecord). */
@@ -25,16 +27,27 @@ export interface StepRecord {
   klCorrected?: number;
 }
 
-/** Dev MRR@10 against all target-encoder forward passes (corpus passes, log axis), Pareto front dashed. */
+/**
+ * Dev MRR@10 against all target-encoder forward passes (corpus passes, log axis), Pareto front
+ * dashed; a lexical row (BM25, no encoder) is a dotted level line across the dense points, not a
+ * point at zero cost.
+ */
 export function accuracyVsCostFigure(rows: CostPoint[], title = 'Accuracy against target-encoder cost'): FigureSpec {
-  return paretoPlot({
+  const points = rows.filter((r) => !r.lexical).map((r) => ({ strategy: r.label, x: Math.max(r.totalTargetEncodesCorpusPasses, 1e-3), y: r.devMrr10, label: r.label }));
+  const spec = paretoPlot({
     title,
     x: { label: 'target-encoder forward passes', unit: 'corpus passes, log scale', log: true },
     y: { label: 'dev MRR@10' },
-    points: rows.map((r) => ({ strategy: r.label, x: Math.max(r.totalTargetEncodesCorpusPasses, 1e-3), y: r.devMrr10, label: r.label })),
+    points,
     sense: { x: 'min', y: 'max' },
     showLabels: true,
   });
+  const xs = points.map((p) => p.x).filter(Number.isFinite);
+  for (const r of rows.filter((x) => x.lexical && Number.isFinite(x.devMrr10))) {
+    const span = xs.length ? [Math.min(...xs), Math.max(...xs)] : [1e-3, 1];
+    spec.data.push({ type: 'scatter', name: `${r.label} (lexical, no encoder)`, x: span, y: [r.devMrr10, r.devMrr10], mode: 'lines', line: { color: '#888888', width: 1.5, dash: 'dot' } });
+  }
+  return spec;
 }
 
 /** One measure of the staleness probe over training steps, a line per run. */

@@ -76,6 +76,67 @@ export interface ExportOptions {
   signal?: AbortSignal;
 }
 
+export interface RenderOptions {
+  format: ImageFormat;
+  /** Pixels (default: the layout's width/height, else 900 x 500). */
+  width?: number;
+  height?: number;
+  /** Pixel-density multiplier for PNG (default 2). */
+  scale?: number;
+}
+
+/**
+ * One headless Chromium with a blank page that has the local plotly bundle loaded: renders figure
+ * specs to PNG or SVG bytes, one after another. `FigureRenderer.launch` throws InputError when
+ * Chromium is missing (with the install command); `close` ends the browser.
+ */
+export class FigureRenderer {
+  private constructor(
+    private readonly browser: MiniBrowser,
+    private readonly page: MiniPage,
+  ) {}
+
+  static async launch(opts: { executablePath?: string } = {}): Promise<FigureRenderer> {
+    const exe = opts.executablePath ?? findChromium();
+    if (!exe || !fs.existsSync(exe)) throw new InputError(chromiumMissingMessage());
+    // Loaded here, not at the top, so importing src/report does not load playwright.
+    const { chromium } = require('playwright-core') as { chromium: MiniChromium };
+    const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"><div id="fig"></div></body></html>');
+      await page.addScriptTag({ path: plotlyBundle().path });
+      return new FigureRenderer(browser, page);
+    } catch (e) {
+      await browser.close();
+      throw e;
+    }
+  }
+
+  /** The image bytes of `spec` drawn at the given size (static plot: no hover, no mode bar). */
+  async render(spec: FigureSpec, opts: RenderOptions): Promise<Buffer> {
+    const layout = spec.layout ?? {};
+    const width = opts.width ?? (typeof layout.width === 'number' ? layout.width : 900);
+    const height = opts.height ?? (typeof layout.height === 'number' ? layout.height : 500);
+    const args = { data: spec.data, layout: { ...layout, width, height }, format: opts.format, width, height, scale: opts.scale ?? 2 };
+    // Runs in the page: plain JS as a string, since this project's TypeScript has no DOM types.
+    const url = (await this.page.evaluate(
+      `(async (a) => {
+        const gd = document.getElementById('fig');
+        await Plotly.newPlot(gd, a.data, a.layout, { staticPlot: true });
+        const url = await Plotly.toImage(gd, { format: a.format, width: a.width, height: a.height, scale: a.format === 'png' ? a.scale : 1 });
+        Plotly.purge(gd);
+        return url;
+      })(${JSON.stringify(args)})`,
+    )) as string;
+    return decodeDataUrl(url);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
 /**
  * Writes every item's figure to its file (PNG or SVG) with one headless Chromium; returns the files
  * written with their sizes. Throws InputError when Chromium is missing (with the install command).
@@ -83,41 +144,19 @@ export interface ExportOptions {
 export async function exportFigures(items: readonly ExportItem[], opts: ExportOptions = {}): Promise<{ file: string; bytes: number }[]> {
   const formats = items.map((it) => it.format ?? formatFromPath(it.file));
   if (items.length === 0) return [];
-  const exe = opts.executablePath ?? findChromium();
-  if (!exe || !fs.existsSync(exe)) throw new InputError(chromiumMissingMessage());
-  // Loaded here, not at the top, so importing src/report does not load playwright.
-  const { chromium } = require('playwright-core') as { chromium: MiniChromium };
-  let browser: MiniBrowser | undefined;
+  const renderer = await FigureRenderer.launch({ executablePath: opts.executablePath });
   const written: { file: string; bytes: number }[] = [];
   try {
-    browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
-    const page = await browser.newPage();
-    await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"><div id="fig"></div></body></html>');
-    await page.addScriptTag({ path: plotlyBundle().path });
     for (let i = 0; i < items.length; i++) {
       throwIfAborted(opts.signal, 'figure export');
       const it = items[i];
-      const layout = it.spec.layout ?? {};
-      const width = it.width ?? (typeof layout.width === 'number' ? layout.width : 900);
-      const height = it.height ?? (typeof layout.height === 'number' ? layout.height : 500);
-      const args = { data: it.spec.data, layout: { ...layout, width, height }, format: formats[i], width, height, scale: opts.scale ?? 2 };
-      // Runs in the page: plain JS as a string, since this project's TypeScript has no DOM types.
-      const url = (await page.evaluate(
-        `(async (a) => {
-          const gd = document.getElementById('fig');
-          await Plotly.newPlot(gd, a.data, a.layout, { staticPlot: true });
-          const url = await Plotly.toImage(gd, { format: a.format, width: a.width, height: a.height, scale: a.format === 'png' ? a.scale : 1 });
-          Plotly.purge(gd);
-          return url;
-        })(${JSON.stringify(args)})`,
-      )) as string;
-      const bytes = decodeDataUrl(url);
+      const bytes = await renderer.render(it.spec, { format: formats[i], width: it.width, height: it.height, scale: opts.scale });
       writeFileAtomic(it.file, bytes);
       written.push({ file: it.file, bytes: bytes.length });
       opts.progress?.({ stage: 'export figures', done: i + 1, total: items.length, unit: 'figures' });
     }
   } finally {
-    if (browser) await browser.close();
+    await renderer.close();
   }
   return written;
 }

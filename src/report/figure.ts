@@ -5,7 +5,7 @@
  * axes (units in the title) and the fixed strategy colours of palette.ts.
  */
 import { InputError } from '../util/errors';
-import { seriesColor, strategyColor, withAlpha } from './palette';
+import { seriesColors, withAlpha } from './palette';
 
 /** One plotly trace, typed minimally: the fields the builders set, plus anything plotly accepts. */
 export interface PlotlyTrace {
@@ -22,7 +22,7 @@ export interface PlotlyTrace {
   legendgroup?: string;
   hoverinfo?: string;
   text?: string[];
-  textposition?: string;
+  textposition?: string | string[];
   [key: string]: unknown;
 }
 
@@ -37,7 +37,7 @@ export interface PlotlyAxis {
 
 /** Plotly layout, typed minimally. */
 export interface PlotlyLayout {
-  title?: { text: string; x?: number; xanchor?: string };
+  title?: { text: string; x?: number; xanchor?: string; y?: number; yanchor?: string };
   xaxis?: PlotlyAxis;
   yaxis?: PlotlyAxis;
   width?: number;
@@ -75,19 +75,41 @@ export function axisTitle(axis: AxisSpec): string {
   return axis.unit ? `${axis.label} (${axis.unit})` : axis.label;
 }
 
-function axisLayout(axis: AxisSpec): PlotlyAxis {
+/**
+ * d3 format of log-axis tick labels: every tick in full ("20", "0.005", "1,000,000"). Without it
+ * plotly labels the ticks between powers of ten with their first digit only, so a "2" after "10"
+ * means 20.
+ */
+export const LOG_TICK_FORMAT = ',~r';
+
+/**
+ * Tick spacing for a log axis over `values`, so that full labels do not crowd: 1, 2 and 5 times
+ * each power of ten over one to three decades, powers of ten (every k-th, at most 8) over more, and
+ * plotly's own choice under one decade (it then labels in full on a linear grid).
+ */
+export function logAxisTicks(values: readonly number[]): { dtick?: number | string } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v) && v > 0) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  if (!(hi > 0)) return {};
+  const decades = Math.log10(hi) - Math.log10(lo);
+  return decades > 3 ? { dtick: Math.ceil(decades / 8) } : decades >= 1 ? { dtick: 'D2' } : {};
+}
+
+function axisLayout(axis: AxisSpec, values: readonly number[]): PlotlyAxis {
   const out: PlotlyAxis = { title: { text: axisTitle(axis) }, zeroline: false };
-  if (axis.log) out.type = 'log';
+  if (axis.log) Object.assign(out, { type: 'log', tickformat: LOG_TICK_FORMAT, ...logAxisTicks(values) });
   if (axis.range) out.range = axis.range;
   return out;
 }
 
-function baseLayout(opts: FigureOptions, x: AxisSpec, y: AxisSpec): PlotlyLayout {
+/** The layout every builder starts from; `xValues`/`yValues` (the data drawn) set log-axis ticks. */
+function baseLayout(opts: FigureOptions, x: AxisSpec, y: AxisSpec, xValues: readonly number[] = [], yValues: readonly number[] = []): PlotlyLayout {
   const grid = { gridcolor: '#e5e5e5', linecolor: '#888888' };
   const layout: PlotlyLayout = {
     title: { text: opts.title, x: 0.02, xanchor: 'left' },
-    xaxis: { ...axisLayout(x), ...grid },
-    yaxis: { ...axisLayout(y), ...grid },
+    xaxis: { ...axisLayout(x, xValues), ...grid },
+    yaxis: { ...axisLayout(y, yValues), ...grid },
     height: opts.height ?? 420,
     margin: { l: 70, r: 20, t: 50, b: 60 },
     font: { family: 'Helvetica, Arial, sans-serif', size: 13 },
@@ -113,7 +135,7 @@ export interface LineSeries {
   x: readonly number[];
   y: readonly number[];
   band?: { lo: readonly number[]; hi: readonly number[] };
-  /** Defaults to the strategy colour of `name` (palette.ts), or a palette colour by position. */
+  /** Defaults to the strategy colour of `name` (palette.ts seriesColors), or a palette colour by position. */
   color?: string;
   dash?: 'solid' | 'dash' | 'dot' | 'dashdot';
   mode?: 'lines' | 'lines+markers' | 'markers';
@@ -131,9 +153,10 @@ export interface LinePlotOptions extends FigureOptions {
  */
 export function linePlot(opts: LinePlotOptions): FigureSpec {
   const data: PlotlyTrace[] = [];
+  const colors = seriesColors(opts.series.map((s) => s.name));
   opts.series.forEach((s, i) => {
     checkLength('linePlot', s.name, s.x, s.y, 'x', 'y');
-    const color = s.color ?? seriesColor(s.name, i);
+    const color = s.color ?? colors[i];
     if (s.band) {
       checkLength('linePlot', s.name, s.x, s.band.lo, 'x', 'band.lo');
       checkLength('linePlot', s.name, s.x, s.band.hi, 'x', 'band.hi');
@@ -163,7 +186,8 @@ export function linePlot(opts: LinePlotOptions): FigureSpec {
       legendgroup: s.name,
     });
   });
-  return { data, layout: baseLayout(opts, opts.x, opts.y) };
+  const band = (s: LineSeries) => (s.band ? [...s.band.lo, ...s.band.hi] : []);
+  return { data, layout: baseLayout(opts, opts.x, opts.y, opts.series.flatMap((s) => s.x), opts.series.flatMap((s) => [...s.y, ...band(s)])) };
 }
 
 /** Which direction is better on an axis. */
@@ -222,7 +246,11 @@ export interface ParetoPlotOptions extends FigureOptions {
 
 /**
  * Points coloured by strategy (one trace per strategy, in first-seen order) with the Pareto front
- * drawn as a dashed line over them; `x.log` for cost axes spanning decades.
+ * drawn as a dashed line over them; `x.log` for cost axes spanning decades. With `showLabels`, a
+ * front point's label sits on its left, on the side the staircase does not come from (below for a
+ * falling front, above for a rising one), and every other point's label on the right, away from
+ * the front, so labels do not sit on the line; near the left or right end of the x range a label
+ * changes sides so it stays inside the plot.
  */
 export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const groups = new Map<string, StrategyPoint[]>();
@@ -232,6 +260,15 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   }
   const data: PlotlyTrace[] = [];
   const front = paretoFront(opts.points, opts.sense);
+  const onFront = new Set<StrategyPoint>(front);
+  const falling = front.length > 1 && front[front.length - 1].y < front[0].y;
+  const xs = opts.points.map((p) => (opts.x.log ? Math.log10(p.x) : p.x)).filter((v) => Number.isFinite(v));
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const labelAt = (p: StrategyPoint) => {
+    const rel = x1 > x0 ? ((opts.x.log ? Math.log10(p.x) : p.x) - x0) / (x1 - x0) : 0.5;
+    const left = onFront.has(p) ? rel > 0.12 : rel > 0.88;
+    return `${onFront.has(p) === falling ? 'bottom' : 'top'} ${left ? 'left' : 'right'}`;
+  };
   if (front.length > 1) {
     data.push({
       type: 'scatter',
@@ -243,8 +280,9 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
       hoverinfo: 'skip',
     });
   }
-  for (const [strategy, pts] of groups) {
-    const color = strategyColor(strategy);
+  const colors = seriesColors([...groups.keys()]);
+  [...groups].forEach(([strategy, pts], i) => {
+    const color = colors[i];
     const labels = pts.map((p) => p.label ?? '');
     data.push({
       type: 'scatter',
@@ -254,11 +292,12 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
       mode: opts.showLabels ? 'markers+text' : 'markers',
       marker: { color, size: 10, line: { color: '#ffffff', width: 1 } },
       text: labels,
-      textposition: 'top center',
+      textposition: pts.map(labelAt),
+      cliponaxis: false, // a label near the plot's edge may run into the margin rather than be cut
       hovertemplate: `${escapeTemplate(strategy)} %{text}<br>x=%{x}<br>y=%{y}<extra></extra>`,
     });
-  }
-  return { data, layout: baseLayout(opts, opts.x, opts.y) };
+  });
+  return { data, layout: baseLayout(opts, opts.x, opts.y, opts.points.map((p) => p.x), opts.points.map((p) => p.y)) };
 }
 
 function escapeTemplate(s: string): string {
@@ -283,9 +322,10 @@ export interface StackedBarsOptions extends FigureOptions {
 export function stackedBars(opts: StackedBarsOptions): FigureSpec {
   const cats = opts.categories.map(String);
   const data: PlotlyTrace[] = [];
+  const colors = seriesColors(opts.stacks.map((s) => s.name));
   opts.stacks.forEach((s, i) => {
     checkLength('stackedBars', s.name, cats, s.values, 'categories', 'values');
-    data.push({ type: 'bar', name: s.name, x: cats, y: clean(s.values), marker: { color: s.color ?? seriesColor(s.name, i) } });
+    data.push({ type: 'bar', name: s.name, x: cats, y: clean(s.values), marker: { color: s.color ?? colors[i] } });
   });
   (opts.overlays ?? []).forEach((s, i) => {
     checkLength('stackedBars', s.name, cats, s.values, 'categories', 'values');
@@ -299,7 +339,9 @@ export function stackedBars(opts: StackedBarsOptions): FigureSpec {
       line: { color: s.color ?? '#000000', width: 1, dash: 'dot' },
     });
   });
-  const layout = baseLayout(opts, { ...opts.x, log: false }, opts.y);
+  const tops = cats.map((_, k) => opts.stacks.reduce((a, st) => a + Math.max(0, st.values[k]), 0)); // where each bar ends
+  const yValues = [...opts.stacks.flatMap((st) => st.values), ...tops, ...(opts.overlays ?? []).flatMap((o) => o.values)];
+  const layout = baseLayout(opts, { ...opts.x, log: false }, opts.y, [], yValues);
   layout.barmode = 'relative';
   (layout.xaxis as PlotlyAxis).type = 'category';
   return { data, layout };

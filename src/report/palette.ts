@@ -5,8 +5,10 @@
  * family picks the hue from STRATEGY_COLORS; a variant picks a shade of it: for a numeric variant
  * (a refresh interval R) the shade darkens as R shrinks (more refreshes), on a log scale, so
  * `refresh:10` … `refresh:10000` read as one family from dark to light (a factor of 10 in R moves
- * lightness by about 17 points; R = 100 and 200 are hard to tell apart). Names outside the table get
- * a colour from OTHER_COLORS chosen by a hash of the name (stable, but may collide).
+ * lightness by about 17 points; R = 100 and 200 are hard to tell apart). Within one figure,
+ * figureColors spreads the variants present over a wide ramp instead, so neighbours differ clearly.
+ * Names outside the table get a colour from OTHER_COLORS chosen by a hash of the name (stable, but
+ * may collide).
  */
 
 /** Base colour of each known strategy family. */
@@ -62,14 +64,44 @@ export function strategyColor(name: string): string {
   return hslToHex(h, s, light);
 }
 
+/**
+ * Colours for the strategies shown together in one figure: strategyColor for each, except that two
+ * or more numeric variants of one family (`refresh:4`, `refresh:8`, `refresh:15`, …) are spread by
+ * rank over a ramp from dark to light (smallest value darkest) that also turns the hue by 40°, so
+ * adjacent intervals are clearly distinct. A variant's shade thus depends on which others are in the
+ * figure; the family's hue does not. Names that are not strategies are left out.
+ */
+export function figureColors(names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const numeric = new Map<string, { name: string; value: number }[]>();
+  for (const name of new Set(names)) {
+    if (!isKnownStrategy(name)) continue;
+    out[name] = strategyColor(name);
+    const { family, variant } = splitStrategy(name);
+    const value = Number(variant);
+    if (variant && Number.isFinite(value) && value > 0) numeric.set(family, [...(numeric.get(family) ?? []), { name, value }]);
+  }
+  for (const [family, variants] of numeric) {
+    if (variants.length < 2) continue;
+    const [h, s] = hexToHsl(STRATEGY_COLORS[family]);
+    variants.sort((a, b) => a.value - b.value || (a.name < b.name ? -1 : 1));
+    variants.forEach((v, i) => {
+      const t = i / (variants.length - 1); // 0: smallest value, darkest
+      out[v.name] = hslToHex((h + ((0.5 - t) * 40) / 360 + 1) % 1, Math.max(s, 0.6), 0.2 + 0.42 * t);
+    });
+  }
+  return out;
+}
+
 /** Whether `name` belongs to a known strategy family (so it gets a fixed colour). */
 export function isKnownStrategy(name: string): boolean {
   return STRATEGY_COLORS[splitStrategy(name).family] !== undefined;
 }
 
-/** Colour of the `index`-th series of a figure: the strategy colour when `name` is a strategy, else a palette colour by position. */
-export function seriesColor(name: string, index: number): string {
-  return isKnownStrategy(name) ? strategyColor(name) : OTHER_COLORS[index % OTHER_COLORS.length];
+/** Colours of a figure's series, by position: figureColors for strategies, else OTHER_COLORS by position. */
+export function seriesColors(names: readonly string[]): string[] {
+  const known = figureColors(names);
+  return names.map((name, i) => known[name] ?? OTHER_COLORS[i % OTHER_COLORS.length]);
 }
 
 /** `#rrggbb` + alpha in [0, 1] -> `rgba(r,g,b,a)`, for translucent bands. */

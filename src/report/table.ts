@@ -38,16 +38,37 @@ export function tableColumns(rows: readonly Row[], columns?: readonly (string | 
   return keys.map((key) => ({ key }));
 }
 
-/** A cell as text: integers as is, other numbers with `digits` decimals, NaN/null/undefined as '–'. */
-export function formatCell(v: Cell, digits = 3): string {
+/**
+ * A cell as text: integers as is, other numbers with `digits` decimals (exponent form when too
+ * small or large for that), NaN/null/undefined as '–', and '0' for |v| ≤ `zeroBelow` (see zeroBelow).
+ */
+export function formatCell(v: Cell, digits = 3, zeroBelow = 0): string {
   if (v === null || v === undefined) return '–';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return Number.isNaN(v) ? '–' : v > 0 ? '∞' : '-∞';
+    if (Math.abs(v) <= zeroBelow) return '0';
     if (Number.isInteger(v)) return String(v);
     if (Math.abs(v) !== 0 && (Math.abs(v) < 10 ** -digits || Math.abs(v) >= 1e9)) return v.toExponential(Math.max(1, digits - 1));
     return v.toFixed(digits);
   }
   return String(v);
+}
+
+/** Relative size below which a column's value is floating-point noise (e.g. 1 − 0.9 − 0.1). */
+export const ROUNDING_NOISE = 1e-9;
+
+/**
+ * The magnitude at or below which values of column `key` print as 0: ROUNDING_NOISE times the
+ * column's largest |value|. A difference of nearly equal numbers (-7.63e-17 beside values near 1)
+ * is zero up to rounding, not a measurement.
+ */
+export function zeroBelow(rows: readonly Row[], key: string): number {
+  let max = 0;
+  for (const r of rows) {
+    const v = r[key];
+    if (typeof v === 'number' && Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  }
+  return ROUNDING_NOISE * max;
 }
 
 function header(c: ColumnSpec): string {
@@ -75,31 +96,43 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Above this many columns a table is set compactly (smaller type, tighter cells). */
+const COMPACT_COLUMNS = 8;
+
 /**
  * An HTML `<table>` of `rows` (self-contained inline styles, so it looks the same in JupyterLab,
- * GitHub and exported HTML): numbers right-aligned with fixed decimals, best values in bold.
+ * GitHub and exported HTML): numbers right-aligned with fixed decimals, best values in bold. To fit
+ * a notebook panel, headers wrap (numeric ones within 7em), wide tables are set compactly, and the
+ * table scrolls sideways inside its own box rather than widening the page.
  */
 export function htmlTable(rows: readonly Row[], opts: TableOptions = {}): string {
   const cols = tableColumns(rows, opts.columns);
   const digits = opts.digits ?? 3;
   const best = cols.map((c) => bestRows(rows, c));
+  const zero = cols.map((c) => zeroBelow(rows, c.key));
   const numeric = cols.map((c) => rows.length > 0 && rows.every((r) => r[c.key] === null || r[c.key] === undefined || typeof r[c.key] === 'number'));
-  const cellStyle = 'padding:3px 10px;border-bottom:1px solid #ddd;';
-  const parts: string[] = ['<table class="freshcache-table" style="border-collapse:collapse;font-size:13px;margin:4px 0;">'];
+  const compact = cols.length > COMPACT_COLUMNS;
+  const cellStyle = `padding:${compact ? '2px 6px' : '3px 10px'};border-bottom:1px solid #ddd;`;
+  const parts: string[] = [
+    '<div class="freshcache-table-box" style="max-width:100%;overflow-x:auto;">',
+    `<table class="freshcache-table" style="border-collapse:collapse;font-size:${compact ? 12 : 13}px;margin:4px 0;">`,
+  ];
   if (opts.caption) parts.push(`<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(opts.caption)}</caption>`);
   parts.push('<thead><tr>');
-  cols.forEach((c, j) => parts.push(`<th style="${cellStyle}border-bottom:2px solid #888;text-align:${numeric[j] ? 'right' : 'left'};">${escapeHtml(header(c))}</th>`));
+  cols.forEach((c, j) =>
+    parts.push(`<th style="${cellStyle}border-bottom:2px solid #888;vertical-align:bottom;white-space:normal;${numeric[j] ? 'max-width:7em;' : ''}text-align:${numeric[j] ? 'right' : 'left'};">${escapeHtml(header(c))}</th>`),
+  );
   parts.push('</tr></thead><tbody>');
   rows.forEach((r, i) => {
     parts.push('<tr>');
     cols.forEach((c, j) => {
-      const text = escapeHtml(formatCell(r[c.key], c.digits ?? digits));
+      const text = escapeHtml(formatCell(r[c.key], c.digits ?? digits, zero[j]));
       const body = best[j].has(i) ? `<b>${text}</b>` : text;
-      parts.push(`<td style="${cellStyle}text-align:${numeric[j] ? 'right' : 'left'};font-variant-numeric:tabular-nums;">${body}</td>`);
+      parts.push(`<td style="${cellStyle}text-align:${numeric[j] ? 'right' : 'left'};white-space:nowrap;font-variant-numeric:tabular-nums;">${body}</td>`);
     });
     parts.push('</tr>');
   });
-  parts.push('</tbody></table>');
+  parts.push('</tbody></table></div>');
   return parts.join('');
 }
 
@@ -108,7 +141,8 @@ export function textTable(rows: readonly Row[], opts: TableOptions = {}): string
   const cols = tableColumns(rows, opts.columns);
   const digits = opts.digits ?? 3;
   const best = cols.map((c) => bestRows(rows, c));
-  const cells = rows.map((r, i) => cols.map((c, j) => formatCell(r[c.key], c.digits ?? digits) + (best[j].has(i) ? '*' : '')));
+  const zero = cols.map((c) => zeroBelow(rows, c.key));
+  const cells = rows.map((r, i) => cols.map((c, j) => formatCell(r[c.key], c.digits ?? digits, zero[j]) + (best[j].has(i) ? '*' : '')));
   const heads = cols.map(header);
   const numeric = cols.map((c) => rows.length > 0 && rows.every((r) => r[c.key] === null || r[c.key] === undefined || typeof r[c.key] === 'number'));
   const widths = heads.map((h, j) => Math.max(h.length, ...cells.map((row) => row[j].length)));
@@ -116,6 +150,13 @@ export function textTable(rows: readonly Row[], opts: TableOptions = {}): string
   const lines = [heads.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((row) => row.map(pad).join('  '))];
   if (opts.caption) lines.unshift(opts.caption);
   return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
+}
+
+/** Cells already formatted as aligned text columns: the first `left` columns padded on the right, the others on the left. */
+export function alignedColumns(header: readonly string[], rows: readonly (readonly string[])[], left: number): string {
+  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: readonly string[]) => r.map((x, c) => (c < left ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** The parts of a danfojs DataFrame that rowsFromDataFrame reads. */

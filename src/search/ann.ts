@@ -103,7 +103,7 @@ export class AnnIndex {
    * (1 − usearch distance), cosines for 'cos', −‖q − e‖² for 'l2sq'. Excluded rows are dropped
    * (k + |exclude| are asked for). Missing slots: -1 / -Infinity.
    */
-  search(queries: QueryInput, k: number, opts: { exclude?: ExcludeSets; threads?: number } = {}): SearchResult {
+  search(queries: Float32Array, k: number, opts: { exclude?: ExcludeSets; threads?: number } = {}): SearchResult {
     checkK(k);
     const [nq, qd] = queryShape(queries, this.dim);
     if (qd !== this.dim) throw new InputError(`queries: dimension ${qd} does not match the index dimension ${this.dim}`);
@@ -113,7 +113,7 @@ export class AnnIndex {
     const top = new RunningTopK(nq, k);
     if (nq === 0 || this.rows === 0) return { nq, k, indices: top.rows, scores: top.scores };
     const kk = Math.min(k + maxEx, this.rows);
-    const flat = queriesToArray(queries);
+    const flat = queries;
     const cap = this.searchThreads;
     const threads = cap > 0 ? Math.min(opts.threads || cap, cap) : opts.threads ?? 0;
     const raw = this.index.search(flat, kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array };
@@ -289,11 +289,12 @@ export async function candidatePoolSearch(options: CandidatePoolOptions): Promis
     seed = resolveSeed(sample.seed);
   }
   throwIfAborted(options.signal, 'search');
-  const pool = index.search(queries, Math.max(poolSize, k), { exclude: options.exclude, threads: options.threads });
-  return rescorePool({
-    source, queries, queryDim: d, pool, k, transform, blockRows: options.blockRows, signal: options.signal,
+  const qa = await queriesToArray(queries);
+  const pool = index.search(qa, Math.max(poolSize, k), { exclude: options.exclude, threads: options.threads });
+  return (await rescorePool({
+    source, queries: qa, queryDim: d, pool, k, transform, blockRows: options.blockRows, signal: options.signal,
     sample: sample ? { beta: sample.beta, seed } : undefined,
-  }).result;
+  })).result;
 }
 
 /**

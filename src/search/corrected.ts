@@ -26,7 +26,7 @@ import { DEFAULT_BLOCK_ROWS, blockReader, exactSearch } from './exact';
 import { rescorePool, readRows } from './pool';
 import type { AnnIndex } from './ann';
 import {
-  checkBeta, checkK, queryShape, resolveSeed,
+  checkBeta, checkK, queryShape, queriesToArray, resolveSeed,
   type BlockTransform, type EmbeddingSource, type SearchOptionsBase, type SearchResult,
 } from './types';
 
@@ -134,7 +134,7 @@ export class AmortisedSelection {
       this.stale = false;
       this.pending.clear();
     } else if (this.pending.size) {
-      correctedRows += this.updateRows(source, transform);
+      correctedRows += await this.updateRows(source, transform);
     }
     const corrected = this.corrected!;
     const fresh = this.at === o.step;
@@ -150,27 +150,28 @@ export class AmortisedSelection {
     if (this.o.ann) {
       const { index, pool: width, threads } = this.o.ann;
       throwIfAborted(signal, 'search');
-      const proposed = index.search(queries, width, { exclude: o.exclude, threads });
+      const qa = await queriesToArray(queries);
+      const proposed = index.search(qa, width, { exclude: o.exclude, threads });
       if (fresh) {
-        const { result } = rescorePool({ source: corrected, queries, queryDim: d, pool: proposed, k, sample: resolved, signal });
+        const { result } = await rescorePool({ source: corrected, queries: qa, queryDim: d, pool: proposed, k, sample: resolved, signal });
         return { result, correctedRows, materialised: due };
       }
-      pool = rescorePool({ source: corrected, queries, queryDim: d, pool: proposed, k: this.candidates, signal }).result;
+      pool = (await rescorePool({ source: corrected, queries: qa, queryDim: d, pool: proposed, k: this.candidates, signal })).result;
     } else {
       pool = await exactSearch({ ...common, source: corrected, k: this.candidates });
     }
     // re-scored by the current h
-    const { result, transformedRows } = rescorePool({ source, queries, queryDim: d, pool, k, transform, sample: resolved, blockRows: this.blockRows, signal });
+    const { result, transformedRows } = await rescorePool({ source, queries, queryDim: d, pool, k, transform, sample: resolved, blockRows: this.blockRows, signal });
     return { result, correctedRows: correctedRows + transformedRows, materialised: due };
   }
 
   /** Recomputes the corrected rows of `pending` with the current h; returns how many. */
-  private updateRows(source: EmbeddingSource, transform: BlockTransform): number {
+  private async updateRows(source: EmbeddingSource, transform: BlockTransform): Promise<number> {
     const rows = Int32Array.from(this.pending).sort();
     this.pending.clear();
     const corrected = this.corrected!;
     const stale = readRows(source, rows);
-    const out = applyInBlocks(stale, rows.length, source.dim, corrected.dim, transform, this.blockRows);
+    const out = await applyInBlocks(stale, rows.length, source.dim, corrected.dim, transform, this.blockRows);
     if (corrected instanceof HalfEmbeddings) corrected.refresh(rows, out);
     else for (let i = 0; i < rows.length; i++) corrected.data.set(out.subarray(i * corrected.dim, (i + 1) * corrected.dim), rows[i] * corrected.dim);
     return rows.length;
@@ -207,7 +208,7 @@ async function materialise(source: EmbeddingSource, transform: BlockTransform, b
   for (let start = 0; start < source.rows; start += blockRows) {
     throwIfAborted(o.signal, 'materialise corrected cache');
     const end = Math.min(source.rows, start + blockRows);
-    const out = applyInBlocks(read(start, end), end - start, source.dim, data ? dim : null, transform, end - start);
+    const out = await applyInBlocks(read(start, end), end - start, source.dim, data ? dim : null, transform, end - start);
     if (!data) {
       dim = out.length / (end - start);
       data = storage === 'f16' ? new Uint16Array(source.rows * dim) : new Float32Array(source.rows * dim);
@@ -222,7 +223,7 @@ async function materialise(source: EmbeddingSource, transform: BlockTransform, b
 }
 
 /** h over `n` rows (row-major, width `inDim`) in blocks; checks h keeps the row count (and the width `outDim` when known). */
-function applyInBlocks(rows: Float32Array, n: number, inDim: number, outDim: number | null, transform: BlockTransform, blockRows: number): Float32Array {
+async function applyInBlocks(rows: Float32Array, n: number, inDim: number, outDim: number | null, transform: BlockTransform, blockRows: number): Promise<Float32Array> {
   let out: Float32Array | null = null;
   let width = outDim ?? 0;
   for (let s = 0; s < n; s += blockRows) {
@@ -236,7 +237,7 @@ function applyInBlocks(rows: Float32Array, n: number, inDim: number, outDim: num
         width = t.shape[1];
         out = new Float32Array(n * width);
       }
-      out.set(t.dataSync() as Float32Array, s * width);
+      out.set((await t.data()) as Float32Array, s * width);
     } finally {
       t.dispose();
     }

@@ -6,7 +6,7 @@
  * back once, at the end. Ties go to the lower row index, so results do not depend on the block size.
  * With `sample`, rows are ranked by β·s + Gumbel noise instead (Gumbel-top-k; see gumbel.ts).
  */
-import { tf } from '../tensor';
+import { tf, readTensors } from '../tensor';
 import { InputError, throwIfAborted } from '../util/errors';
 import { Exclusions } from './topk';
 import { gumbelTensor } from './noise';
@@ -104,10 +104,13 @@ export async function exactSearch(options: ExactSearchOptions): Promise<SearchRe
       // let an abort (Ctrl-C) through between blocks
       if (signal) await new Promise((r) => setImmediate(r));
     }
-    if (!Number.isFinite(checksum.dataSync()[0])) {
+    // one awaited read-back: the checksum and the winners together
+    const winners = best ? (best.raw ? [best.keys, best.rows, best.raw] : [best.keys, best.rows]) : [];
+    const [sum, ...host] = await readTensors([checksum, ...winners]);
+    if (!Number.isFinite(sum[0])) {
       throw new InputError('exactSearch: the queries or the (transformed) cache rows hold NaN or ±Infinity; scores would not be finite');
     }
-    return readWinners(best, excl, nq, k, !!sample);
+    return winnersResult(best ? { width: best.keys.shape[1], keys: host[0] as Float32Array, rows: host[1] as Int32Array, raw: host[2] as Float32Array | undefined } : null, excl, nq, k, !!sample);
   } finally {
     disposeWinners(best);
     checksum.dispose();
@@ -125,16 +128,18 @@ function excludedInBlock(excl: Exclusions, nq: number, start: number, end: numbe
   return tf.tensor2d(a, [nq, m], 'int32');
 }
 
-/** The final winners as a SearchResult: excluded rows (keyed -Infinity) dropped, -1 / -Infinity padding. */
-function readWinners(best: BlockWinners | null, excl: Exclusions, nq: number, k: number, sampled: boolean): SearchResult {
+/** The final winners (read back: [nq, width] each) as a SearchResult: excluded rows (keyed -Infinity) dropped, -1 / -Infinity padding. */
+function winnersResult(
+  best: { width: number; keys: Float32Array; rows: Int32Array; raw?: Float32Array } | null, excl: Exclusions, nq: number, k: number, sampled: boolean,
+): SearchResult {
   const indices = new Int32Array(nq * k).fill(-1);
   const scores = new Float32Array(nq * k).fill(-Infinity);
   const keys = sampled ? new Float32Array(nq * k).fill(-Infinity) : undefined;
   if (best) {
-    const w = best.keys.shape[1];
-    const keyVals = best.keys.dataSync() as Float32Array;
-    const rowVals = best.rows.dataSync() as Int32Array;
-    const rawVals = best.raw ? (best.raw.dataSync() as Float32Array) : keyVals;
+    const w = best.width;
+    const keyVals = best.keys;
+    const rowVals = best.rows;
+    const rawVals = best.raw ?? keyVals;
     for (let qi = 0; qi < nq; qi++) {
       let j = 0;
       for (let i = 0; i < w && j < k; i++) {

@@ -41,3 +41,6 @@ export {
   searchCacheFolder, searchToRun, readQueryEmbeddings,
   type SearchCacheFolderOptions, type CacheFolderSearch,
 } from './queries';
+export { Bm25Index, PYSERINI_BM25, bm25DocumentText, lengthToNorm, normToLength, quantizedLength, type Bm25Params, type Bm25Document, type Bm25Hits, type Bm25BuildOptions } from './bm25';
+export { bm25SearchFiles, type Bm25SearchFilesOptions } from './bm25-search';
+export { mineBm25Negatives, saveBm25Negatives, loadBm25Negatives, type MineBm25NegativesOptions, type Bm25NegativesFile } from './bm25-negatives';

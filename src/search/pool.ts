@@ -29,7 +29,7 @@ export interface RescorePoolOptions {
 }
 
 /** The pool's top-k by exact scores, and how many rows T was applied to (the union of the pools; 0 without T). */
-export function rescorePool(o: RescorePoolOptions): { result: SearchResult; transformedRows: number } {
+export async function rescorePool(o: RescorePoolOptions): Promise<{ result: SearchResult; transformedRows: number }> {
   const { source, queries, pool, k, transform, sample } = o;
   const d = o.queryDim;
   const nq = pool.nq;
@@ -53,13 +53,16 @@ export function rescorePool(o: RescorePoolOptions): { result: SearchResult; tran
         }
         return t;
       });
-      scored.set(out.dataSync() as Float32Array, s * d);
-      out.dispose();
+      try {
+        scored.set((await out.data()) as Float32Array, s * d);
+      } finally {
+        out.dispose();
+      }
     }
   } else if (source.dim !== d) {
     throw new InputError(`queries: dimension ${d} does not match the cache dimension ${source.dim}`);
   }
-  const qa = queriesToArray(queries);
+  const qa = await queriesToArray(queries);
   const top = new RunningTopK(nq, k);
   for (let q = 0; q < nq; q++) {
     const [ka, kb] = sample ? queryKeys(sample.seed, q) : [0, 0];

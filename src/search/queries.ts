@@ -8,8 +8,11 @@ import * as path from 'path';
 import { inputErrorAt, InputError, throwIfAborted } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { readJsonlObjects, loadQueries } from '../data/beir';
+import { idProblem } from '../data/dataset';
 import { openCache } from '../cache/reader';
 import { cacheEncoder, encodeFnFor } from '../cache/from-file';
+import { checkCacheEncoder, type ExpectedEncoder } from '../cache/encoder-match';
+import type { Encoder } from '../encoders/types';
 import { exactSearch } from './exact';
 import { buildAnnIndex, openAnnIndex, candidatePoolSearch, ANN_META_FILE, type AnnSettings } from './ann';
 import type { SearchResult } from './types';
@@ -20,12 +23,13 @@ export async function readQueryEmbeddings(file: string, dim: number, opts: { sig
   const rows: number[][] = [];
   for await (const { obj, lineNo } of readJsonlObjects(file, 'query embeddings: {"_id", "embedding"}', opts)) {
     const id = obj._id;
-    if (typeof id !== 'string' || id === '' || /\s/.test(id)) throw inputErrorAt(file, lineNo, `expected "_id" to be a non-empty string without whitespace`);
+    const why = idProblem(id);
+    if (why) throw inputErrorAt(file, lineNo, `"_id": ${why}`);
     const e = obj.embedding;
     if (!Array.isArray(e) || e.length !== dim || !e.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw inputErrorAt(file, lineNo, `expected "embedding" to be an array of ${dim} finite numbers (the cache dimension)`);
     }
-    ids.push(id);
+    ids.push(id as string);
     rows.push(e as number[]);
   }
   const embeddings = new Float32Array(rows.length * dim);
@@ -39,6 +43,13 @@ export interface SearchCacheFolderOptions {
   queries?: string;
   /** Query encoder (with `queries`), as build-cache names it: random | glove | a saved encoder folder. */
   encoder?: string;
+  /**
+   * Instead of `encoder`: an encoder already built (e.g. the zero-shot one), with the fingerprint of
+   * the target encoder it pairs with.
+   */
+  queryEncoder?: { encoder: Encoder } & ExpectedEncoder;
+  /** Search even when the cache was built by another encoder than the one `encoder` pairs with. */
+  allowEncoderMismatch?: boolean;
   /** jsonl of `{"_id", "embedding"}` (instead of `queries` + `encoder`). */
   queryEmbeddings?: string;
   k: number;
@@ -72,12 +83,18 @@ export async function searchCacheFolder(options: SearchCacheFolderOptions): Prom
     if (options.queryEmbeddings) {
       ({ ids: queryIds, embeddings: queries } = await readQueryEmbeddings(options.queryEmbeddings, cache.dim, { signal, progress }));
     } else if (options.queries) {
-      if (!options.encoder) throw new InputError('--queries needs --encoder (random, glove or a saved encoder folder), or give --query-embeddings');
-      const list = await loadQueries(options.queries, { signal, progress });
-      const seed = cache.manifest.encoder.config.seed;
-      const encoder = await cacheEncoder(options.encoder, { dim: cache.dim, seed: typeof seed === 'number' ? seed : 0 });
+      let named = options.queryEncoder;
+      if (!named) {
+        if (!options.encoder) throw new InputError('--queries needs --encoder (random, glove or a saved encoder folder), or give --query-embeddings');
+        const seed = cache.manifest.encoder.config.seed;
+        const encoder = await cacheEncoder(options.encoder, { dim: cache.dim, seed: typeof seed === 'number' ? seed : 0 });
+        named = { encoder, name: `--encoder ${options.encoder}`, targetFingerprint: await encoder.fingerprint() };
+      }
+      const { encoder } = named;
       try {
-        if (encoder.dim !== cache.dim) throw new InputError(`${options.encoder}: encoder dimension ${encoder.dim} does not match the cache dimension ${cache.dim}`);
+        checkCacheEncoder(cacheDir, cache.manifest.encoder, named, options.allowEncoderMismatch);
+        if (encoder.dim !== cache.dim) throw new InputError(`${named.name}: encoder dimension ${encoder.dim} does not match the cache dimension ${cache.dim}`);
+        const list = await loadQueries(options.queries, { signal, progress });
         const encode = encodeFnFor(encoder);
         queries = new Float32Array(list.length * cache.dim);
         for (let s = 0; s < list.length; s += 256) {
@@ -86,10 +103,10 @@ export async function searchCacheFolder(options: SearchCacheFolderOptions): Prom
           queries.set(await encode(list.slice(s, e).map((q) => q.text)), s * cache.dim);
           progress?.({ stage: 'encode queries', done: e, total: list.length, unit: 'queries' });
         }
+        queryIds = list.map((q) => q.id);
       } finally {
-        encoder.dispose();
+        if (!options.queryEncoder) encoder.dispose();
       }
-      queryIds = list.map((q) => q.id);
     } else {
       throw new InputError('give --queries (with --encoder) or --query-embeddings');
     }

@@ -76,9 +76,9 @@ export function queryShape(queries: QueryInput, queryDim: number): [number, numb
   return [queries.shape[0], queries.shape[1]];
 }
 
-/** The queries as a flat Float32Array (copies a tensor's data). */
-export function queriesToArray(queries: QueryInput): Float32Array {
-  return queries instanceof Float32Array ? queries : (queries.dataSync() as Float32Array);
+/** The queries as a flat Float32Array (a tensor's data, read with an awaited copy). */
+export async function queriesToArray(queries: QueryInput): Promise<Float32Array> {
+  return queries instanceof Float32Array ? queries : ((await queries.data()) as Float32Array);
 }
 
 /** Resolves a sampling seed to a uint32 (drawing from an Rng advances it). */

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { InputError } from '../util/errors';
 import { writeFileAtomic } from '../util/atomic';
 import { sha256 } from '../util/hash';
+import { readTextFile } from '../util/lines';
 
 /** Special tokens of BERT vocabularies and their ids in bert-base-uncased. */
 export const BERT_SPECIAL_IDS = { '[PAD]': 0, '[UNK]': 100, '[CLS]': 101, '[SEP]': 102, '[MASK]': 103 } as const;
@@ -63,7 +64,7 @@ export function parseVocabTxt(text: string, source = 'vocab.txt'): Vocab {
 /** Reads a `vocab.txt` file. */
 export function readVocabTxt(file: string): Vocab {
   if (!fs.existsSync(file)) throw new InputError(`${file}: vocabulary file not found; expected a vocab.txt with one token per line`);
-  return parseVocabTxt(fs.readFileSync(file, 'utf8'), file);
+  return parseVocabTxt(readTextFile(file), file);
 }
 
 /** Writes `vocab.txt` atomically. */

@@ -9,11 +9,10 @@
  * ε = β‖f(x)‖·ℓ, |log P_h − log P| ≤ 2ε, KL(P‖P_h) ≤ min(2ε, ε²/2); and, given held-out pairs, the
  * measured errors beside the bound. Returns a table of terms (name, value, units, meaning, source).
  */
-import { logSumExp } from '../util/softmax';
 import { buildCorrector, Corrector } from '../corrector/networks';
 import { correctRows } from '../corrector/fit';
 import { logits } from '../cache/staleness';
-import { meanSoftmaxKl } from '../train/probe';
+import { logSumExp, meanSoftmaxKl } from '../util/softmax';
 import { InputError } from '../util/errors';
 import { extractBranch } from './branch';
 import { branchNorms, spectralRademacher, frobeniusRademacher, RademacherEstimate, LayerNorms } from './complexity';
@@ -160,10 +159,10 @@ function checkPairs(stale: Float32Array, fresh: Float32Array, d: number, what: s
 }
 
 /** The corrector's output before any output normalisation (a twin with normalizeOutput off). */
-function unnormalizedTwin(corrector: Corrector): { twin: Corrector; owned: boolean } {
+async function unnormalizedTwin(corrector: Corrector): Promise<{ twin: Corrector; owned: boolean }> {
   if (!corrector.config().normalizeOutput) return { twin: corrector, owned: false };
   const twin = buildCorrector({ ...corrector.config(), normalizeOutput: false });
-  twin.setWeights(corrector.getWeights());
+  twin.setWeights(await corrector.getWeights());
   return { twin, owned: true };
 }
 
@@ -172,7 +171,7 @@ function unnormalizedTwin(corrector: Corrector): { twin: Corrector; owned: boole
  * term (see the file comment); the returned `terms` is the table to print (formatBoundTable).
  * Spectral norms by power iteration on the host; the corrector is applied with tf in blocks.
  */
-export function estimateBound(corrector: Corrector, pairs: Pairs, options: EstimateBoundOptions = {}): BoundEstimate {
+export async function estimateBound(corrector: Corrector, pairs: Pairs, options: EstimateBoundOptions = {}): Promise<BoundEstimate> {
   const t0 = performance.now();
   const d = pairs.dim;
   if (d !== corrector.dim) throw new InputError(`estimate bound: pairs have dim ${d}, the corrector ${corrector.dim}`);
@@ -195,10 +194,10 @@ export function estimateBound(corrector: Corrector, pairs: Pairs, options: Estim
   const stalenessPairs = rowDistances(pairs.stale, pairs.fresh, d);
   const staleness =
     options.maxStaleness ?? Math.max(max(stalenessPairs), options.heldOut ? max(rowDistances(options.heldOut.stale, options.heldOut.fresh, d)) : 0);
-  const { twin, owned } = unnormalizedTwin(corrector);
+  const { twin, owned } = await unnormalizedTwin(corrector);
   let corrected: Float32Array;
   try {
-    corrected = correctRows(twin, pairs.stale);
+    corrected = await correctRows(twin, pairs.stale);
   } finally {
     if (owned) twin.dispose();
   }
@@ -209,8 +208,8 @@ export function estimateBound(corrector: Corrector, pairs: Pairs, options: Estim
   const outputFactor = normalizes ? 2 : 1;
 
   // ---- network terms
-  const branch = extractBranch(corrector);
-  const norms = branchNorms(branch, R, { powerTol: options.powerTol, powerMaxIter: options.powerMaxIter });
+  const branch = await extractBranch(corrector);
+  const norms = await branchNorms(branch, R, { powerTol: options.powerTol, powerMaxIter: options.powerMaxIter });
   const lossBound = staleness + norms.branchBound;
   const confidence = lossBound * Math.sqrt(Math.log(1 / delta) / (2 * m));
   const rademacher: BoundEstimate['rademacher'] = {};
@@ -281,7 +280,7 @@ export function estimateBound(corrector: Corrector, pairs: Pairs, options: Estim
   // ---- held-out measurements
   let heldOut: BoundEstimate['heldOut'];
   if (options.heldOut && nHeld > 0) {
-    const hc = correctRows(corrector, options.heldOut.stale);
+    const hc = await correctRows(corrector, options.heldOut.stale);
     const hl = rowDistances(hc, options.heldOut.fresh, d);
     heldOut = { rows: nHeld, meanError: mean(hl), maxError: max(hl), holds: mean(hl) <= bound };
     add('heldOut.mean', 'measured held-out error', heldOut.meanError, emb, `(1/n) Σ ‖h(g′) − g‖ over ${nHeld} held-out pairs; ${heldOut.holds ? '≤' : 'ABOVE'} the bound`, 'ours');

@@ -8,6 +8,7 @@
  * Biases are folded into augmented matrices Ŵ (a constant input channel κ; §4 of the docs).
  */
 import type { Corrector } from '../corrector/networks';
+import { readTensors } from '../tensor';
 import { Matrix, vectorNorm, maxAbs } from './linalg';
 
 /** One affine layer of the branch in the row convention: x ↦ x W + b, then the activation. */
@@ -53,14 +54,20 @@ export function isPositivelyHomogeneous(a: BranchLayer['activation']): boolean {
   return a === 'relu' || a === 'none';
 }
 
-/** Reads the residual branch of a corrector into host arrays (copies; the corrector is not changed). */
-export function extractBranch(corrector: Corrector): Branch {
+/** Reads the residual branch of a corrector into host arrays (copies, in one awaited read; the corrector is not changed). */
+export async function extractBranch(corrector: Corrector): Promise<Branch> {
   const cfg = corrector.config();
   const d = corrector.dim;
+  const ln = corrector.inputLayerNorm();
+  const tensors = corrector.layers().flatMap((l) => (l.b ? [l.W, l.b] : [l.W]));
+  if (ln) tensors.push(ln.gamma, ln.beta);
+  const host = await readTensors(tensors);
+  let at = 0;
+  const next = () => Float64Array.from(host[at++]);
   const layers: BranchLayer[] = corrector.layers().map((l) => {
     const [rows, cols] = l.W.shape;
-    const data = Float64Array.from(l.W.dataSync() as Float32Array);
-    const b = l.b ? Float64Array.from(l.b.dataSync() as Float32Array) : new Float64Array(cols);
+    const data = next();
+    const b = l.b ? next() : new Float64Array(cols);
     return { name: l.name, W: { data, rows, cols }, b, activation: l.activation };
   });
   if (corrector.kind === 'linear') {
@@ -70,8 +77,7 @@ export function extractBranch(corrector: Corrector): Branch {
     for (let i = 0; i < d; i++) data[i * d + i] -= 1;
     layers[0] = { ...layers[0], name: 'linear − I' };
   }
-  const ln = corrector.inputLayerNorm();
-  const layerNorm = ln ? { gamma: Float64Array.from(ln.gamma.dataSync() as Float32Array), beta: Float64Array.from(ln.beta.dataSync() as Float32Array) } : undefined;
+  const layerNorm = ln ? { gamma: next(), beta: next() } : undefined;
   return { kind: corrector.kind, dim: d, layers: corrector.kind === 'identity' ? [] : layers, layerNorm, normalizeOutput: cfg.normalizeOutput };
 }
 

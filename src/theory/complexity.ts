@@ -61,17 +61,18 @@ export interface BranchNorms {
 }
 
 /** Computes every layer's norms (power iteration for spectral norms) and the constants of §4. */
-export function branchNorms(branch: Branch, inputRadius: number, opts: { powerTol?: number; powerMaxIter?: number } = {}): BranchNorms {
+export async function branchNorms(branch: Branch, inputRadius: number, opts: { powerTol?: number; powerMaxIter?: number } = {}): Promise<BranchNorms> {
   const branchRadius = branchInputRadius(branch, inputRadius);
   const kappa = branchRadius > 0 ? branchRadius : 1;
   const augmented = augmentedLayers(branch, kappa);
   const refs = referenceLayers(augmented);
   const L = branch.layers.length;
   const pi = { tol: opts.powerTol, maxIter: opts.powerMaxIter };
-  const layers: LayerNorms[] = branch.layers.map((layer, i) => {
-    const plain = spectralNorm(layer.W, { ...pi, seed: 17 + i });
-    const aug = spectralNorm(augmented[i], { ...pi, seed: 1017 + i });
-    return {
+  const layers: LayerNorms[] = [];
+  for (const [i, layer] of branch.layers.entries()) {
+    const plain = await spectralNorm(layer.W, { ...pi, seed: 17 + i });
+    const aug = await spectralNorm(augmented[i], { ...pi, seed: 1017 + i });
+    layers.push({
       name: layer.name,
       shape: [layer.W.rows, layer.W.cols],
       activation: layer.activation,
@@ -85,8 +86,8 @@ export function branchNorms(branch: Branch, inputRadius: number, opts: { powerTo
       augNorm21: columnNorm21(subtract(augmented[i], refs[i])),
       powerIterations: plain.iterations + aug.iterations,
       converged: plain.converged && aug.converged,
-    };
-  });
+    });
+  }
   let z = branchRadius;
   for (const l of layers) z = l.lipschitz * (l.spectral * z + l.biasNorm);
   const maxWidth = augmented.reduce((w, a) => Math.max(w, a.rows, a.cols), 1);

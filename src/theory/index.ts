@@ -1,7 +1,7 @@
 /**
  * Generalization-bound terms for correctors and their estimates (docs/theory.md): `estimateBound`
- * (term table from a trained corrector and fresh pairs), the complexity estimates, and the synthetic
- * experiment suite `runSyntheticSweep`.
+ * (term table from a trained corrector and fresh pairs), the complexity estimates, and what the
+ * sweeps measure of a corrector (measure.ts). The sweep runners live in src/experiments.
  */
 export { estimateBound, formatBoundTable, maxLogProbGap } from './bound';
 export type { BoundEstimate, BoundTerm, EstimateBoundOptions, Pairs, TermSource } from './bound';
@@ -11,9 +11,7 @@ export { extractBranch, branchForward, branchInputRadius, activationLipschitz, a
 export type { Branch, BranchLayer } from './branch';
 export { spectralNorm, frobeniusNorm, columnNorm21 } from './linalg';
 export type { Matrix, SpectralNormEstimate } from './linalg';
-export { runSyntheticSweep, formatSweepTable, summarize, DEFAULT_CAPACITIES, evaluateCorrector, fitOffline, topK } from './sweep';
-export type { SyntheticSweepOptions, SyntheticSweepResult, SweepPoint, SweepRunMetrics, SweepCapacity, SweepMode, SweepAxis, Stat, ResolvedSweepOptions } from './sweep';
+export { DEFAULT_CAPACITIES, measureCorrector, boundMetrics, correctorConfig, rowsOf } from './measure';
+export type { SweepCapacity, CorrectorMeasures, BoundMeasures } from './measure';
 export { estimateBoundFromCaches, estimateBoundOnSynthetic, splitPairs } from './sources';
 export type { BoundFromCachesOptions, BoundOnSyntheticOptions } from './sources';
-export { runCacheCapacitySweep, formatCapacityTable } from './capacity';
-export type { CacheCapacitySweepOptions, CacheCapacitySweepResult, CacheCapacityPoint } from './capacity';

@@ -4,7 +4,7 @@
  * data[i·cols + j]. Weight matrices follow the corrector's row-vector convention W [in, out]: column j
  * holds the incoming weights of output unit j.
  */
-import { tf } from '../tensor';
+import { tf, readScalar } from '../tensor';
 import { Rng } from '../util/rng';
 
 /** A dense row-major matrix. */
@@ -71,7 +71,7 @@ export interface SpectralNormEstimate {
  * geometric in (σ₂/σ₁)². A zero matrix gives 0. Large matrices (≥ 250k entries, or method 'tf') iterate
  * on the Gram matrix with tf (spectralNormTf below).
  */
-export function spectralNorm(m: Matrix, opts: SpectralNormOptions = {}): SpectralNormEstimate {
+export async function spectralNorm(m: Matrix, opts: SpectralNormOptions = {}): Promise<SpectralNormEstimate> {
   const method = opts.method ?? (m.rows * m.cols >= 250_000 ? 'tf' : 'host');
   return method === 'tf' ? spectralNormTf(m, opts) : spectralNormHost(m, opts);
 }
@@ -142,7 +142,7 @@ function spectralNormHost(m: Matrix, opts: SpectralNormOptions): SpectralNormEst
  * result is σ = ‖Wᵀv‖ or ‖W v‖ computed in float64 on the host from the final unit vector v — a
  * Rayleigh quotient, so still a lower bound on σ_max, with error quadratic in the angle of v.
  */
-function spectralNormTf(m: Matrix, opts: SpectralNormOptions): SpectralNormEstimate {
+async function spectralNormTf(m: Matrix, opts: SpectralNormOptions): Promise<SpectralNormEstimate> {
   const { rows, cols, data } = m;
   const tol = opts.tol ?? 1e-7;
   const maxIter = opts.maxIter ?? 5000;
@@ -177,14 +177,14 @@ function spectralNormTf(m: Matrix, opts: SpectralNormOptions): SpectralNormEstim
       it += checkEvery;
       v.dispose();
       v = next;
-      const l = norm.dataSync()[0];
+      const l = await readScalar(norm);
       norm.dispose();
       if (l === 0) return { value: 0, iterations: it, relativeChange: 0, converged: true };
       change = Math.abs(l - lambda) / l;
       lambda = l;
       if (change < tol) break;
     }
-    const vh = Float64Array.from(v.dataSync());
+    const vh = Float64Array.from(await v.data());
     normalizeInPlace(vh);
     // σ² = ‖Wᵀ v‖² (v ∈ ℝ^rows) or ‖W v‖² (v ∈ ℝ^cols), in float64
     let s2 = 0;

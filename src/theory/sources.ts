@@ -68,7 +68,7 @@ export async function estimateBoundFromCaches(opts: BoundFromCachesOptions): Pro
         q.close();
       }
     }
-    return estimateBound(corrector, pairs, { ...opts, heldOut, queries });
+    return await estimateBound(corrector, pairs, { ...opts, heldOut, queries });
   } finally {
     corrector.dispose();
   }
@@ -117,7 +117,7 @@ export async function estimateBoundOnSynthetic(opts: BoundOnSyntheticOptions = {
       const fit = await fitCorrector({ stale, fresh, dim: d, corrector: opts.corrector ?? { kind: 'mlp', activation: 'relu' }, learningRate: 3e-3, batchSize: 64, maxEpochs: 100, patience: 8, seed: opts.seed ?? 0 });
       corrector = fit.corrector;
     }
-    const estimate = estimateBound(corrector, { stale, fresh, dim: d }, {
+    const estimate = await estimateBound(corrector, { stale, fresh, dim: d }, {
       ...opts,
       heldOut: { stale: data.initialTargets.slice(m * d), fresh: data.currentTargets.slice(m * d) },
       queries: data.queries,

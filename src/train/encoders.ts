@@ -1,20 +1,21 @@
 /**
  * Builds the query and target encoders a run starts from. The default is the GloVe
  * bag-of-embeddings encoder (the "unsupervised pre-trained" starting point of the offline
- * experiments): both encoders start from the same GloVe vectors, restricted to the task's
- * vocabulary, and drift apart as they train. With `kind: 'bert'` both start from one Hugging Face
+ * experiments): both encoders start as the dataset's zero-shot encoder (zero-shot.ts: GloVe vectors
+ * restricted to the task's vocabulary) and drift apart as they train. With `kind: 'bert'` both start from one Hugging Face
  * BERT checkpoint folder (Contriever, DPR, MiniLM, bert-base: the paper's setting), loaded twice
  * unless `shared`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadGlove, type Glove } from '../data/glove';
-import { gloveBagFromGlove, type GloveBagEncoder } from '../encoders/glove-bag';
+import type { GloveBagEncoder } from '../encoders/glove-bag';
 import { loadBertEncoder } from '../encoders/bert-load';
 import { InputError } from '../util/errors';
 import type { EncoderConfig } from './config';
 import type { TrainData } from './data';
-import type { EncoderPair } from './loop';
+import type { EncoderPair } from '../encoders/types';
+import { zeroShotGloveBag } from './zero-shot';
 
 /**
  * Returns a factory of fresh encoder pairs. GloVe bag: one GloVe load, shared by every pair it
@@ -28,12 +29,8 @@ export function encoderFactory(cfg: EncoderConfig, data: TrainData, seed: number
   let template: GloveBagEncoder | undefined;
   return async () => {
     if (!template) {
-      const glove = table ?? (await loadGlove());
-      const vocabTexts = [...data.corpusTexts, ...Object.values(data.splits).flatMap((s) => s.queryTexts)];
-      template = gloveBagFromGlove(glove, {
-        vocabTexts, pooling: cfg.pooling, projection: cfg.projection, normalize: cfg.normalize,
-        trainEmbeddings: cfg.trainEmbeddings, trainProjection: cfg.projection !== 'none', seed,
-      });
+      const queryTexts = data.allQueryTexts ?? Object.values(data.splits).flatMap((s) => s.queryTexts);
+      template = zeroShotGloveBag(table ?? (await loadGlove()), { corpusTexts: data.corpusTexts, queryTexts }, cfg, seed);
     }
     const query = template.clone();
     return { query, target: cfg.shared ? query : template.clone() };

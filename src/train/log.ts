@@ -7,7 +7,19 @@ import * as fs from 'fs';
 import { writeFileAtomic } from '../util/atomic';
 import type { CostSummary } from './ledger';
 import type { ProbeRecord } from './probe';
-import type { RetrievalMetrics } from './evaluate';
+
+/**
+ * Retrieval metrics of an evaluation (train/score.ts, metrics TABLE_METRICS), as runs log and
+ * report them. `successK` is success@k (trec_eval's success_k): the share of queries with a
+ * relevant passage in the top k.
+ */
+export interface RetrievalMetrics {
+  queries: number;
+  mrr10: number;
+  success1: number;
+  success10: number;
+  success100: number;
+}
 
 export interface LogRecord extends Partial<ProbeRecord> {
   step: number;
@@ -19,6 +31,8 @@ export interface LogRecord extends Partial<ProbeRecord> {
   lr?: number;
   warmup?: boolean;
   dev?: RetrievalMetrics;
+  /** Set on the record where a finished run was extended to more steps (train/run-config.ts). */
+  extended?: { fromSteps: number; toSteps: number };
   cost: CostSummary;
   /** Training seconds so far (excluding time spent down between a kill and a resume). */
   seconds: number;

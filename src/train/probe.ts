@@ -5,7 +5,7 @@
  * the KL between the fresh truncated softmax and the stale / corrected one over the sampled rows.
  */
 import { tf } from '../tensor';
-import { logSumExp } from '../util/softmax';
+import { meanSoftmaxKl } from '../util/softmax';
 import type { MemoryEmbeddings } from '../cache/memory';
 import { gatherRows } from '../cache/memory';
 import { embeddingDrift, logitAgreement, logits } from '../cache/staleness';
@@ -44,26 +44,6 @@ export interface ProbeOptions {
   k: number;
   dim: number;
 }
-
-/** Mean over queries of KL(softmax(β·p) ‖ softmax(β·q)); p, q: nq × n row-major logits. */
-export function meanSoftmaxKl(p: Float64Array, q: Float64Array, nq: number, beta: number): number {
-  const n = p.length / nq;
-  let total = 0;
-  for (let i = 0; i < nq; i++) {
-    const a = p.subarray(i * n, (i + 1) * n);
-    const b = q.subarray(i * n, (i + 1) * n);
-    const lseA = logSumExp(a, beta);
-    const lseB = logSumExp(b, beta);
-    let kl = 0;
-    for (let j = 0; j < n; j++) {
-      const la = beta * a[j] - lseA;
-      kl += Math.exp(la) * (la - (beta * b[j] - lseB));
-    }
-    total += kl;
-  }
-  return total / nq;
-}
-
 
 /** Measures the probe; returns {} for strategies without a cache (in-batch, oracle). */
 export async function probeStaleness(o: ProbeOptions): Promise<Partial<ProbeRecord>> {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { withPath } from './errors';
 
 /** A temp path beside `file`, unique to this process, that a crash leaves recognisable (`.tmp-`). */
 export function tempPathFor(file: string): string {
@@ -13,17 +14,18 @@ export function tempPathFor(file: string): string {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
-  const fd = fs.openSync(tmp, 'w');
+  const fd = openForWriting(tmp, file);
   try {
-    fs.writeSync(fd, data as any);
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else writeAll(fd, data);
     fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw withPath(e, file);
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  renameOrDiscard(tmp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
@@ -43,20 +45,28 @@ export class AtomicWriter {
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = tempPathFor(file);
-    this.fd = fs.openSync(this.tmp, 'w');
+    this.fd = openForWriting(this.tmp, file);
   }
 
   write(data: string | Uint8Array): void {
-    const n = typeof data === 'string' ? fs.writeSync(this.fd, data) : writeAll(this.fd, data);
-    this.bytes += n;
+    try {
+      const n = typeof data === 'string' ? fs.writeSync(this.fd, data) : writeAll(this.fd, data);
+      this.bytes += n;
+    } catch (e) {
+      throw withPath(e, this.file);
+    }
   }
 
   commit(): void {
     if (this.closed) throw new Error(`${this.file}: writer already closed`);
-    fs.fsyncSync(this.fd);
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw withPath(e, this.file);
+    }
     fs.closeSync(this.fd);
     this.closed = true;
-    fs.renameSync(this.tmp, this.file);
+    renameOrDiscard(this.tmp, this.file);
   }
 
   abort(): void {
@@ -64,6 +74,27 @@ export class AtomicWriter {
     fs.closeSync(this.fd);
     this.closed = true;
     fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Renames the finished temp file over `file`; when that fails (a folder there, say) removes the temp file. */
+function renameOrDiscard(tmp: string, file: string): void {
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if (e instanceof Error) (e as NodeJS.ErrnoException).path = file;
+    throw e;
+  }
+}
+
+/** Opens the temp file `tmp` of `file`; an error names `file`, the path the user knows. */
+function openForWriting(tmp: string, file: string): number {
+  try {
+    return fs.openSync(tmp, 'w');
+  } catch (e) {
+    if (e instanceof Error) (e as NodeJS.ErrnoException).path = file;
+    throw e;
   }
 }
 
@@ -84,6 +115,45 @@ export function removeStaleTemps(dir: string): number {
     }
   }
   return n;
+}
+
+/** True when a process with this id runs on this machine (it may be another user's). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what killed or failed runs left in `dir`: the entries whose name matches `pattern`, whose
+ * first capture group is the pid of the process that wrote them, when that process no longer runs.
+ * Only names of this exact pattern, only in `dir`: a run cleans its own leftovers and nothing else.
+ * Returns the names removed.
+ */
+export function removeLeftovers(dir: string, pattern: RegExp): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** `s` with the characters that mean something in a regular expression escaped. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

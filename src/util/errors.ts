@@ -26,3 +26,22 @@ export class AbortedError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw new AbortedError(what);
 }
+
+/**
+ * Where a step reports something odd in its input that is not an error (a count of empty texts,
+ * say): one line. Steps take it as an option and default to `warnOnStderr`.
+ */
+export type WarnFn = (message: string) => void;
+
+export const warnOnStderr: WarnFn = (message) => console.error(`warning: ${message.replace(/\s*\n\s*/g, ' ')}`);
+
+/**
+ * Gives an operating-system error the path it was about when Node left it out (a write or fsync on
+ * a file descriptor names no path: "ENOSPC: no space left on device, write"), so the CLI can say
+ * which file; returns `e`.
+ */
+export function withPath(e: unknown, file: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof err.code === 'string' && err.path === undefined) err.path = file;
+  return e;
+}

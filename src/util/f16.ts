@@ -8,6 +8,9 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** float16 bits (0..65535) of the float32 nearest to `value`, rounding to nearest, ties to even. */
+/** The smallest magnitude that rounds to ±Infinity in float16 (the largest finite half is 65504). */
+export const F16_OVERFLOW = 65520;
+
 export function float32ToFloat16Bits(value: number): number {
   f32[0] = value;
   const x = u32[0];

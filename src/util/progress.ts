@@ -13,6 +13,20 @@ export interface ProgressEvent {
   unit?: string;
   /** Extra fields to show, e.g. { loss: 0.41 }. */
   info?: Record<string, number | string>;
+  /** `done` when this stage's clock started (e.g. the step a run resumed at): rates count only what was done since. */
+  start?: number;
+  /** The stage ends here even though `done` < `total` (stopped early). */
+  final?: boolean;
+}
+
+/** Whether an event is its stage's last: the total reached, or stopped early. */
+export function isFinal(e: ProgressEvent): boolean {
+  return !!e.final || (e.total !== undefined && e.done >= e.total);
+}
+
+/** Units per second since the stage began, counting from its `start`. */
+export function progressRate(e: ProgressEvent, seconds: number): number {
+  return (e.done - (e.start ?? 0)) / Math.max(seconds, 1e-9);
 }
 
 export type ProgressFn = (e: ProgressEvent) => void;
@@ -54,11 +68,11 @@ export function progressBar(opts: BarOptions = {}): ProgressFn {
       st = { t0: now, last: 0 };
       stages.set(e.stage, st);
     }
-    const finished = e.total !== undefined && e.done >= e.total;
+    const finished = isFinal(e);
     if (!finished && now - st.last < every) return;
     st.last = now;
     const secs = Math.max((now - st.t0) / 1000, 1e-9);
-    const rate = e.done / secs;
+    const rate = progressRate(e, secs);
     const unit = e.unit ?? 'it';
     let line = `${e.stage}: `;
     if (e.total !== undefined && e.total > 0) {
@@ -69,9 +83,9 @@ export function progressBar(opts: BarOptions = {}): ProgressFn {
       // a rate over the first fraction of a second is noise; show it once there is something to measure
       const measured = secs >= 0.5;
       if (measured) line += ` ${formatCount(rate)} ${unit}/s`;
-      line += finished ? ` in ${formatDuration(secs)}` : measured ? ` ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}` : '';
+      line += finished ? ` ${e.done >= e.total ? 'done' : 'stopped'} in ${formatDuration(secs)}` : measured ? ` ETA ${formatDuration((e.total - e.done) / Math.max(rate, 1e-9))}` : '';
     } else {
-      line += `${formatCount(e.done)} ${unit}${secs >= 0.5 ? ` ${formatCount(rate)} ${unit}/s` : ''} ${formatDuration(secs)}`;
+      line += `${formatCount(e.done)} ${unit}${secs >= 0.5 ? ` ${formatCount(rate)} ${unit}/s` : ''} ${finished ? 'done in ' : ''}${formatDuration(secs)}`;
     }
     if (e.info) line += ' ' + Object.entries(e.info).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`).join(' ');
     if (tty) stream.write(`\r\x1b[K${line}${finished ? '\n' : ''}`);

@@ -1,6 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, quantile, iqr, summarize, ratioOfMedians, interleavedOrder, measureInterleaved, goalStatus, fmt, qpsAtRecall } from '../../bench/harness';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { median, quantile, iqr, summarize, ratioOfMedians, interleavedOrder, measureInterleaved, goalStatus, fmt, qpsAtRecall, writeBenchRecord } from '../../bench/harness';
 
 describe('median / quantile / iqr', () => {
   test('median of odd and even counts, unsorted input left unchanged', () => {
@@ -93,5 +97,38 @@ describe('qpsAtRecall', () => {
     const noisy = [{ ef: 16, qps: 1000, recall: 0.8 }, { ef: 32, qps: 200, recall: 0.9 }, { ef: 64, qps: 300, recall: 0.98 }];
     const v = qpsAtRecall(noisy, 0.89);
     assert.ok(v !== null && Math.abs(v - (1000 - (0.09 * 700) / 0.18)) < 1e-9, String(v));
+  });
+});
+
+describe('benchmark scripts: flags and records', () => {
+  test('writeBenchRecord: bench, date, command, machine (extended by the body), then the body; folders made', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-bench-'));
+    const file = path.join(dir, 'sub', 'x.json');
+    const lines: string[] = [];
+    const rec = writeBenchRecord(file, 'x', { machine: { backend: 'cpu' }, results: [1, 2] }, (l) => lines.push(l));
+    const onDisk = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(onDisk, JSON.parse(JSON.stringify(rec)));
+    assert.deepEqual(Object.keys(onDisk), ['bench', 'date', 'command', 'machine', 'results']);
+    assert.equal(onDisk.bench, 'x');
+    assert.equal(onDisk.machine.backend, 'cpu');
+    assert.equal(onDisk.machine.cpus, os.cpus().length);
+    assert.ok(!Number.isNaN(Date.parse(onDisk.date)));
+    assert.deepEqual(lines, [`wrote ${file}`]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no script reads process.argv itself: every one declares its options and parses them through benchMain', () => {
+    const benchDir = path.join(__dirname, '..', '..', 'bench');
+    for (const f of fs.readdirSync(benchDir).filter((x) => x.endsWith('.ts'))) {
+      const text = fs.readFileSync(path.join(benchDir, f), 'utf8');
+      assert.ok(!/process\.argv\.(indexOf|includes)|argv\[i \+ 1\]/.test(text), `bench/${f} parses argv by hand`);
+      if (/require\.main === module|^benchMain\(/m.test(text)) assert.match(text, /benchMain\(/, `bench/${f}`);
+    }
+  });
+
+  test('a bad flag of a benchmark script: exit 2, one line naming the flag and its range', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'bench', 'theory.ts'), '--dim', '0x10'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim(), "error: --dim: expected an integer in 1..65536, got '0x10'");
   });
 });

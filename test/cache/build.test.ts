@@ -8,6 +8,7 @@ import { MemoryEmbeddings } from '../../src/cache/memory';
 import { mergeCache } from '../../src/cache/merge';
 import { openCache } from '../../src/cache/reader';
 import { fromFloat16, toFloat16 } from '../../src/util/f16';
+import { isFinal, type ProgressEvent } from '../../src/util/progress';
 import { asyncDocs, docs, folderContents, hashEncode, hashEncoderMeta, hashVector, tmpDir } from './helpers';
 
 const dim = 8;
@@ -31,14 +32,16 @@ const base = (dir: string, rows: number, extra: Record<string, unknown> = {}) =>
 describe('buildCache', () => {
   test('writes shards, ids, embedded-at and a manifest that read back as the encoder output', async () => {
     const dir = fresh();
-    const events: number[] = [];
-    const m = await buildCache({ ...base(dir, 25), step: 3, progress: (e) => events.push(e.done) });
+    const events: ProgressEvent[] = [];
+    const m = await buildCache({ ...base(dir, 25), step: 3, progress: (e) => events.push(e) });
     assert.equal(m.rows, 25);
     assert.equal(m.version, 1);
     assert.deepEqual(m.shards.map((s) => [s.start, s.end, s.file]), [[0, 10, 'shard-00000.f32'], [10, 20, 'shard-00001.f32'], [20, 25, 'shard-00002.f32']]);
     assert.equal(m.shards[2].bytes, 5 * dim * 4);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.json')), ['manifest.json']); // build files gone
-    assert.equal(events[events.length - 1], 25);
+    assert.equal(events[events.length - 1].done, 25);
+    assert.ok(isFinal(events[events.length - 1]), 'a corpus of unknown length still ends its progress stage');
+    assert.equal(events.filter(isFinal).length, 1);
     const r = await openCache(dir, { verify: true });
     const all = r.read(0, 25);
     docs(25).forEach((d, i) => {
@@ -115,7 +118,7 @@ describe('buildCache', () => {
   });
 
   test('bad corpus rows and encoder output are refused', async () => {
-    await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: [{ id: 'a\nb', text: 't' }] }), /corpus row 0: id "a\\nb"/);
+    await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: [{ id: 'a\nb', title: '', text: 't' }] }), /corpus row 0: id "a\\nb"/);
     await assert.rejects(buildCache({ ...base(fresh(), 0), corpus: docs(3), encode: async () => new Float32Array(3) }), /returned 3 values for 3 texts/);
     await assert.rejects(buildCache({ ...base(fresh(), 5), totalRows: 6 }), /ended at row 5/);
     await assert.rejects(buildCache({ ...base(fresh(), 7), totalRows: 6 }), /more than the 6 rows/);

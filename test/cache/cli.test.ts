@@ -2,29 +2,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
+import { runCli as cli } from '../fixtures/cli';
 import { parseShardFlag } from '../../src/cli/commands/build-cache';
 import { folderContents, tmpDir } from './helpers';
 
 const root = tmpDir();
 after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-/** Runs the CLI in-process; returns the exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test('build-cache, sharded build + merge-cache and cache-info from the CLI', async () => {
   const corpus = path.join(root, 'corpus.jsonl');

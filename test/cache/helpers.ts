@@ -16,22 +16,31 @@ export function hashVector(text: string, dim: number): Float32Array {
   return v;
 }
 
+/** The batch encode function buildCache calls, from a text → vector function `f` of width `dim`. */
+export function encodeWith(f: (text: string) => Float32Array, dim: number) {
+  return async (texts: string[]): Promise<Float32Array> => {
+    const out = new Float32Array(texts.length * dim);
+    texts.forEach((t, i) => out.set(f(t), i * dim));
+    return out;
+  };
+}
+
+/** encodeWith(hashVector), optionally failing after some batches or slowed down (kill and resume tests). */
 export function hashEncode(dim: number, opts: { failAfterBatches?: number; delayMs?: number } = {}) {
   let calls = 0;
+  const encode = encodeWith((t) => hashVector(t, dim), dim);
   return async (texts: string[]): Promise<Float32Array> => {
     if (opts.failAfterBatches !== undefined && calls >= opts.failAfterBatches) throw new Error('simulated crash');
     calls++;
     if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-    const out = new Float32Array(texts.length * dim);
-    texts.forEach((t, i) => out.set(hashVector(t, dim), i * dim));
-    return out;
+    return encode(texts);
   };
 }
 
 export const hashEncoderMeta = (dim: number, fingerprint = 'hash-v1'): EncoderMeta => ({ kind: 'hash', fingerprint, config: { dim } });
 
 export function docs(n: number, prefix = 'd'): CorpusDoc[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: i % 3 === 0 ? `title ${i}` : undefined, text: `text of document ${i}` }));
+  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: i % 3 === 0 ? `title ${i}` : '', text: `text of document ${i}` }));
 }
 
 export async function* asyncDocs(n: number): AsyncGenerator<CorpusDoc> {

@@ -77,13 +77,15 @@ test('a refresh interrupted before the manifest switch leaves the old cache, and
   assert.ok(!files.some((f) => f.startsWith('.tmp-')));
 });
 
-test('f16 caches store refreshed rows as float16', async () => {
+test('f16 caches store refreshed rows as float16; a value float16 cannot hold is refused, not stored as Infinity', async () => {
   const dir = await build('f16');
-  const emb = new Float32Array([0.1, 0.2, -0.3, 1e5]);
+  const emb = new Float32Array([0.1, 0.2, -0.3, 6e4]);
   await refreshRows(dir, [24], emb, 4);
   const r = await openCache(dir, { verify: true });
   assert.deepEqual(Array.from(r.read(24, 25)), Array.from(fromFloat16(toFloat16(emb))));
   r.close();
+  await assert.rejects(refreshRows(dir, [3], new Float32Array([0, 0, 1e5, 0]), 5), /refresh of row 3: 100000 at column 2 overflows float16 \(largest 65504\); store this cache as f32/);
+  await assert.rejects(refreshRows(dir, [3], new Float32Array([0, NaN, 0, 0]), 5), /refresh of row 3: the encoder produced NaN at column 1/);
 });
 
 test('bad refresh requests are refused before anything is written', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averageRanks, embeddingDrift, logitAgreement, probeCacheStaleness, spearman, stalenessProbe, topKOverlap } from '../../src/cache/staleness';
+import { averageRanks, embeddingDrift, logitAgreement, logits, probeCacheStaleness, spearman, stalenessProbe, topKIndices, topKOverlap } from '../../src/cache/staleness';
+import { Rng } from '../../src/util/rng';
 import { MemoryEmbeddings } from '../../src/cache/memory';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≈ ${b}`);
@@ -27,6 +28,27 @@ test('averageRanks and spearman on hand cases', () => {
   // with ties: ranks a = (1.5, 1.5, 3), b = (1, 2, 3) → Pearson of those = √3/2
   close(spearman([5, 5, 7], [1, 2, 3]), Math.sqrt(3) / 2);
   assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+});
+
+test('topKIndices (a heap) equals sorting every index, ties by lower index, with a filter', () => {
+  // the reference: sort all indices by value descending, then index ascending
+  const sorted = (v: ArrayLike<number>) => Array.from({ length: v.length }, (_, i) => i).sort((x, y) => v[y] - v[x] || x - y);
+  const rng = new Rng(4);
+  for (let rep = 0; rep < 50; rep++) {
+    const n = 1 + rng.int(60);
+    const v = Float64Array.from({ length: n }, () => rng.int(8)); // many ties
+    const k = rng.int(n + 3);
+    assert.deepEqual(topKIndices(v, k), sorted(v).slice(0, k));
+    const allowed = (i: number) => i % 3 !== 0;
+    assert.deepEqual(topKIndices(v, k, allowed), sorted(v).filter(allowed).slice(0, k));
+  }
+  assert.deepEqual(topKIndices([3, 1, 2], 0), []);
+});
+
+test('logits: every query against every row, summed in float64', () => {
+  const q = Float32Array.from([1, 0, 0.5, 2]); // 2 queries, dim 2
+  const rows = Float32Array.from([1, 2, 3, 4, -1, 0.25]);
+  assert.deepEqual(Array.from(logits(q, rows, 2)), [1, 3, -1, 4.5, 9.5, 0]);
 });
 
 test('topKOverlap counts the shared top-k indices', () => {

@@ -59,7 +59,7 @@ describe('fitCorrector (offline)', () => {
     assert.equal(r.trainRows, 300);
     assert.equal(r.heldOutRows, 50);
     assert.equal(r.options.heldOutFraction, null);
-    const m = measureCorrectorError(r.corrector, held.stale, held.fresh);
+    const m = await measureCorrectorError(r.corrector, held.stale, held.fresh);
     assert.ok(Math.abs(m.mse - r.heldOut.mse) < 1e-5 * (1 + m.mse));
     assert.ok(r.heldOut.mse < r.identity.mse);
     assert.deepEqual(identityError(held.stale, held.fresh, d), r.identity);
@@ -89,7 +89,7 @@ describe('fitCorrector (offline)', () => {
     const { stale, fresh } = linearDrift(200, d, 7, 0.4, 0.1);
     const run = async (seed: number) => {
       const r = await fitCorrector({ stale, fresh, dim: d, corrector: { kind: 'mlp', width: 12, activation: 'tanh' }, maxEpochs: 4, batchSize: 32, seed });
-      const w = r.corrector.getWeights();
+      const w = await r.corrector.getWeights();
       r.corrector.dispose();
       return { epochs: r.epochs.map(({ seconds, ...e }) => e), w };
     };
@@ -135,84 +135,82 @@ describe('fitCorrector (offline)', () => {
     const r = await fitCorrector({ stale, fresh, dim: d, corrector: h, maxEpochs: 3, patience: 10, learningRate: 0.01, progress: (e) => events.push(e.done) });
     assert.equal(r.corrector, h);
     assert.deepEqual(events, [1, 2, 3]);
-    assert.notDeepEqual(h.getWeights()[0][1], 0);
+    assert.notDeepEqual((await h.getWeights())[0][1], 0);
     h.dispose();
   });
 });
 
 describe('OnlineCorrectorTrainer', () => {
-  test('mse steps reduce the error on a drift; state resumes exactly', () => {
+  test('mse steps reduce the error on a drift; state resumes exactly', async () => {
     const d = 6;
     const { stale, fresh } = linearDrift(64, d, 5);
     const S = tf.tensor2d(stale, [64, d]);
     const F = tf.tensor2d(fresh, [64, d]);
     const h = buildCorrector({ kind: 'mlp', dim: d, width: 16, seed: 1 });
     const tr = new OnlineCorrectorTrainer(h, { learningRate: 0.01 });
-    const first = tr.step(S, F);
-    for (let i = 0; i < 30; i++) tr.step(S, F);
-    const after = measureCorrectorError(h, S, F).mse;
+    const first = await tr.step(S, F);
+    for (let i = 0; i < 30; i++) await tr.step(S, F);
+    const after = (await measureCorrectorError(h, S, F)).mse;
     assert.ok(after < 0.5 * first, `${after} vs ${first}`);
     assert.equal(tr.steps, 31);
     // checkpoint, continue 5 steps; restore into fresh objects and redo them: identical weights
-    const ckptW = h.getWeights();
-    const ckptS = tr.getState();
-    for (let i = 0; i < 5; i++) tr.step(S, F);
+    const ckptW = await h.getWeights();
+    const ckptS = await tr.getState();
+    for (let i = 0; i < 5; i++) await tr.step(S, F);
     const h2 = buildCorrector({ kind: 'mlp', dim: d, width: 16, seed: 99 });
     h2.setWeights(ckptW);
     const tr2 = new OnlineCorrectorTrainer(h2, { learningRate: 0.5 });
     tr2.setState(ckptS);
     assert.equal(tr2.learningRate, 0.01);
-    for (let i = 0; i < 5; i++) tr2.step(S, F);
-    assert.deepEqual(h2.getWeights(), h.getWeights());
+    for (let i = 0; i < 5; i++) await tr2.step(S, F);
+    assert.deepEqual(await h2.getWeights(), await h.getWeights());
     assert.equal(tr2.steps, 36);
     [tr, tr2, h, h2].forEach((x) => x.dispose());
     tf.dispose([S, F]);
   });
 
-  test('softmax and softmax-ce steps run and reduce their loss', () => {
+  test('softmax and softmax-ce steps run and reduce their loss', async () => {
     const d = 4;
     const { stale, fresh } = linearDrift(12, d, 6, 0.8);
     const rng = new Rng(2);
-    tf.tidy(() => {
-      const S = tf.tensor2d(stale, [12, d]);
-      const F = tf.tensor2d(fresh, [12, d]);
-      const q = tf.tensor2d(Float32Array.from({ length: 3 * d }, () => rng.normal()), [3, d]);
-      const cand = tf.tensor2d([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], [3, 4], 'int32');
-      for (const loss of ['softmax', 'softmax-ce'] as const) {
-        const h = buildCorrector({ kind: 'linear', dim: d });
-        const tr = new OnlineCorrectorTrainer(h, { loss, learningRate: 0.05, beta: 2 });
-        const l0 = tr.step(S, F, { queries: q, candidates: cand, positives: [0, 1, 2] });
-        let l = l0;
-        for (let i = 0; i < 20; i++) l = tr.step(S, F, { queries: q, candidates: cand, positives: [0, 1, 2] });
-        assert.ok(l < l0, `${loss}: ${l} !< ${l0}`);
-        tr.dispose();
-        h.dispose();
-      }
-    });
+    const S = tf.tensor2d(stale, [12, d]);
+    const F = tf.tensor2d(fresh, [12, d]);
+    const q = tf.tensor2d(Float32Array.from({ length: 3 * d }, () => rng.normal()), [3, d]);
+    const cand = tf.tensor2d([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], [3, 4], 'int32');
+    for (const loss of ['softmax', 'softmax-ce'] as const) {
+      const h = buildCorrector({ kind: 'linear', dim: d });
+      const tr = new OnlineCorrectorTrainer(h, { loss, learningRate: 0.05, beta: 2 });
+      const l0 = await tr.step(S, F, { queries: q, candidates: cand, positives: [0, 1, 2] });
+      let l = l0;
+      for (let i = 0; i < 20; i++) l = await tr.step(S, F, { queries: q, candidates: cand, positives: [0, 1, 2] });
+      assert.ok(l < l0, `${loss}: ${l} !< ${l0}`);
+      tr.dispose();
+      h.dispose();
+    }
+    tf.dispose([S, F, q, cand]);
   });
 
-  test('mseWeight adds the weighted mse to a softmax loss', () => {
+  test('mseWeight adds the weighted mse to a softmax loss', async () => {
     const d = 4;
     const { stale, fresh } = linearDrift(6, d, 3, 0.8);
-    tf.tidy(() => {
-      const S = tf.tensor2d(stale, [6, d]);
-      const F = tf.tensor2d(fresh, [6, d]);
-      const q = tf.tensor2d([[1, 0, 0, 1], [0, 1, 1, 0]]);
-      const cand = tf.tensor2d([[0, 1, 2], [3, 4, 0]], [2, 3], 'int32');
-      const losses = [0, 2].map((w) => {
-        const h = buildCorrector({ kind: 'linear', dim: d });
-        const tr = new OnlineCorrectorTrainer(h, { loss: 'softmax', mseWeight: w, beta: 2 });
-        const l = tr.step(S, F, { queries: q, candidates: cand });
-        tr.dispose();
-        h.dispose();
-        return l;
-      });
-      const mse = tf.sum(tf.square(tf.sub(S, F))).dataSync()[0] / 6;
-      assert.ok(Math.abs(losses[1] - (losses[0] + 2 * mse)) < 1e-4 * losses[1], `${losses}`);
-    });
+    const S = tf.tensor2d(stale, [6, d]);
+    const F = tf.tensor2d(fresh, [6, d]);
+    const q = tf.tensor2d([[1, 0, 0, 1], [0, 1, 1, 0]]);
+    const cand = tf.tensor2d([[0, 1, 2], [3, 4, 0]], [2, 3], 'int32');
+    const losses: number[] = [];
+    for (const w of [0, 2]) {
+      const h = buildCorrector({ kind: 'linear', dim: d });
+      const tr = new OnlineCorrectorTrainer(h, { loss: 'softmax', mseWeight: w, beta: 2 });
+      losses.push(await tr.step(S, F, { queries: q, candidates: cand }));
+      tr.dispose();
+      h.dispose();
+    }
+    const mse = tf.tidy(() => tf.sum(tf.square(tf.sub(S, F))).dataSync()[0] / 6);
+    assert.ok(Math.abs(losses[1] - (losses[0] + 2 * mse)) < 1e-4 * losses[1], `${losses}`);
+    tf.dispose([S, F, q, cand]);
   });
 
-  test('no tensor leak across 100 steps (mse and softmax), identity corrector supported', () => {
+  test('no tensor leak across 100 steps (mse and softmax), identity corrector supported', async () => {
     const d = 8;
     const h = buildCorrector({ kind: 'mlp', dim: d, width: 16, layerNorm: true, normalizeOutput: true });
     const tr = new OnlineCorrectorTrainer(h, { learningRate: 1e-3, clipNorm: 1 });
@@ -220,17 +218,17 @@ describe('OnlineCorrectorTrainer', () => {
     const F = tf.randomNormal([32, d], 0, 1, 'float32', 2) as tf.Tensor2D;
     const q = tf.randomNormal([4, d], 0, 1, 'float32', 3) as tf.Tensor2D;
     const cand = tf.tensor2d(Int32Array.from({ length: 32 }, (_, i) => i), [4, 8], 'int32');
-    tr.step(S, F);
+    await tr.step(S, F);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 100; i++) tr.step(S, F);
+    for (let i = 0; i < 100; i++) await tr.step(S, F);
     const sm = new OnlineCorrectorTrainer(h, { loss: 'softmax' });
-    for (let i = 0; i < 100; i++) sm.step(S, F, { queries: q, candidates: cand });
+    for (let i = 0; i < 100; i++) await sm.step(S, F, { queries: q, candidates: cand });
     sm.dispose();
     assert.equal(tf.memory().numTensors, before);
     const id = buildCorrector({ kind: 'identity', dim: d });
     const ti = new OnlineCorrectorTrainer(id);
     const expected = tf.tidy(() => tf.sum(tf.square(tf.sub(S, F))).dataSync()[0] / 32);
-    assert.ok(Math.abs(ti.step(S, F) - expected) < 1e-4 * expected);
+    assert.ok(Math.abs((await ti.step(S, F)) - expected) < 1e-4 * expected);
     ti.dispose();
     tr.dispose();
     h.dispose();
@@ -240,18 +238,18 @@ describe('OnlineCorrectorTrainer', () => {
 });
 
 describe('applying correctors to many rows', () => {
-  test('correctRows and applyBlocked agree with apply', () => {
+  test('correctRows and applyBlocked agree with apply', async () => {
     const d = 3;
     const h = buildCorrector({ kind: 'mlp', dim: d, width: 5 });
     const rng = new Rng(8);
-    h.setWeights(h.getWeights().map((w) => w.map(() => rng.normal())));
+    h.setWeights((await h.getWeights()).map((w) => w.map(() => rng.normal())));
     const rows = Float32Array.from({ length: 10 * d }, () => rng.normal());
     const want = tf.tidy(() => Array.from(h.apply(tf.tensor2d(rows, [10, d])).dataSync()));
-    const got = Array.from(correctRows(h, rows, 4));
+    const got = Array.from(await correctRows(h, rows, 4));
     got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6));
     const blocked = tf.tidy(() => Array.from(applyBlocked(h, tf.tensor2d(rows, [10, d]), 3).dataSync()));
     blocked.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6));
-    assert.throws(() => correctRows(h, new Float32Array(4)), InputError);
+    await assert.rejects(correctRows(h, new Float32Array(4)), InputError);
     h.dispose();
   });
 });

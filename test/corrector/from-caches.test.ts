@@ -7,7 +7,8 @@ import { execFileSync } from 'child_process';
 import { initBackend } from '../../src/tensor';
 import { InputError } from '../../src/util/errors';
 import { buildCache } from '../../src/cache/build';
-import { hashVector as hashVectorOf } from '../cache/helpers';
+import { hashVector as hashVectorOf, hashEncoderMeta, encodeWith as encodeWithDim, docs } from '../cache/helpers';
+import { defaultTextOf } from '../../src/cache/build';
 import { fitCorrectorFromCaches, readCachePairs, loadCorrector } from '../../src/corrector';
 
 const dim = 6;
@@ -21,18 +22,13 @@ function drifted(text: string): Float32Array {
   return s.map((v, j) => v + 0.5 * s[(j + 1) % dim] + 0.1);
 }
 
-const docs = (n: number, prefix = 'd') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, text: `document number ${i}` }));
-const encodeWith = (f: (t: string) => Float32Array) => async (texts: string[]) => {
-  const out = new Float32Array(texts.length * dim);
-  texts.forEach((t, i) => out.set(f(t), i * dim));
-  return out;
-};
+const encodeWith = (f: (t: string) => Float32Array) => encodeWithDim(f, dim);
 
 let root: string;
 before(async () => {
   await initBackend();
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-corrector-caches-'));
-  const meta = (fp: string) => ({ kind: 'hash', fingerprint: fp, config: { dim } });
+  const meta = (fp: string) => hashEncoderMeta(dim, fp);
   await buildCache({ dir: path.join(root, 'stale'), corpus: docs(400), encode: encodeWith(hashVector), encoder: meta('a'), dim, normalized: false, shardRows: 128 });
   await buildCache({ dir: path.join(root, 'fresh'), corpus: docs(400), encode: encodeWith(drifted), encoder: meta('b'), dim, normalized: false, step: 100, shardRows: 100 });
   await buildCache({ dir: path.join(root, 'other'), corpus: docs(400, 'x'), encode: encodeWith(drifted), encoder: meta('b'), dim, normalized: false });
@@ -57,7 +53,7 @@ describe('fitting a corrector from two caches', () => {
     const saved = JSON.parse(fs.readFileSync(path.join(out, 'fit-report.json'), 'utf8'));
     assert.equal(saved.bestEpoch, report.bestEpoch);
     const h = loadCorrector(out);
-    assert.deepEqual(h.getWeights(), report.corrector.getWeights());
+    assert.deepEqual(await h.getWeights(), await report.corrector.getWeights());
     h.dispose();
     report.corrector.dispose();
   });
@@ -67,8 +63,9 @@ describe('fitting a corrector from two caches', () => {
     assert.equal(p.rows.length, 50);
     assert.ok(p.rows.every((r, i) => i === 0 || r > p.rows[i - 1]));
     const r = p.rows[7];
-    assert.deepEqual(Array.from(p.stale.subarray(7 * dim, 8 * dim)), Array.from(hashVector(`document number ${r}`)));
-    assert.deepEqual(Array.from(p.fresh.subarray(7 * dim, 8 * dim)), Array.from(drifted(`document number ${r}`)));
+    const text = defaultTextOf(docs(400)[r]);
+    assert.deepEqual(Array.from(p.stale.subarray(7 * dim, 8 * dim)), Array.from(hashVector(text)));
+    assert.deepEqual(Array.from(p.fresh.subarray(7 * dim, 8 * dim)), Array.from(drifted(text)));
     await assert.rejects(readCachePairs(path.join(root, 'stale'), path.join(root, 'other')), (e: Error) => e instanceof InputError && /row 0 has id 'x0'/.test(e.message));
   });
 

@@ -125,12 +125,12 @@ describe('corrector losses: gradients against finite differences', () => {
   ];
 
   for (const { cfg, loss } of cases) {
-    test(`${loss} with ${JSON.stringify(cfg)}`, () => {
+    test(`${loss} with ${JSON.stringify(cfg)}`, async () => {
       const h = buildCorrector(cfg);
       const wr = new Rng(5);
       // random weights, so that every layer (the zero-initialised output layer too) has a gradient
-      h.setWeights(h.getWeights().map((w) => w.map(() => wr.normal() * 0.6)));
-      const weights = h.getWeights();
+      h.setWeights((await h.getWeights()).map((w) => w.map(() => wr.normal() * 0.6)));
+      const weights = await h.getWeights();
       const refLoss = (ws: Float64Array[]): number => {
         const corr = refApply(cfg as any, ws, toMat(stale, dim), dim);
         const fr = toMat(fresh, dim);

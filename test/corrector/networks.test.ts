@@ -52,7 +52,7 @@ describe('corrector networks', () => {
     h.dispose();
   });
 
-  test('parameter count, FLOPs and layers are as hand-computed', () => {
+  test('parameter count, FLOPs and layers are as hand-computed', async () => {
     // d=5, w=7, depth 2, LayerNorm: LN 2·5, 5·7+7, 7·7+7, 7·5+5
     const h = buildCorrector({ kind: 'mlp', dim: 5, width: 7, depth: 2, layerNorm: true });
     assert.equal(h.parameterCount(), 10 + 42 + 56 + 40);
@@ -77,7 +77,7 @@ describe('corrector networks', () => {
     const id = buildCorrector({ kind: 'identity', dim: 3 });
     assert.equal(id.parameterCount(), 0);
     assert.equal(id.flopsPerRow(), 0);
-    assert.deepEqual(id.getWeights(), []);
+    assert.deepEqual(await id.getWeights(), []);
     id.dispose();
     assert.equal(correctorFlopsPerRow({ kind: 'identity', dim: 3, normalizeOutput: true }), 9);
   });
@@ -93,37 +93,37 @@ describe('corrector networks', () => {
     assert.throws(() => buildCorrector({ kind: 'conv' as any, dim: 3 }), InputError);
   });
 
-  test('initialisation is deterministic given the seed', () => {
+  test('initialisation is deterministic given the seed', async () => {
     const a = buildCorrector({ dim: 4, width: 6, seed: 7 });
     const b = buildCorrector({ dim: 4, width: 6, seed: 7 });
     const c = buildCorrector({ dim: 4, width: 6, seed: 8 });
-    assert.deepEqual(a.getWeights(), b.getWeights());
-    assert.notDeepEqual(a.getWeights()[0], c.getWeights()[0]);
+    assert.deepEqual(await a.getWeights(), await b.getWeights());
+    assert.notDeepEqual((await a.getWeights())[0], (await c.getWeights())[0]);
     // He-normal: hidden weights are not all zero, output layer is
-    assert.ok(a.getWeights()[0].some((v) => v !== 0));
-    assert.ok(a.getWeights()[2].every((v) => v === 0));
+    assert.ok((await a.getWeights())[0].some((v) => v !== 0));
+    assert.ok((await a.getWeights())[2].every((v) => v === 0));
     [a, b, c].forEach((x) => x.dispose());
   });
 
-  test('forward pass matches the float64 reference for every activation', () => {
+  test('forward pass matches the float64 reference for every activation', async () => {
     for (const activation of ['relu', 'gelu', 'tanh', 'silu'] as const) {
       const cfg = { kind: 'mlp' as const, dim: 4, width: 5, depth: 2, activation, layerNorm: true, normalizeOutput: activation === 'tanh' };
       const h = buildCorrector(cfg);
       const rng = new Rng(3);
-      h.setWeights(h.getWeights().map((w) => w.map(() => rng.normal() * 0.5)));
+      h.setWeights((await h.getWeights()).map((w) => w.map(() => rng.normal() * 0.5)));
       const e = randomRows(3, 4, 9);
       const got = tf.tidy(() => h.apply(tf.tensor2d(e, [3, 4])).arraySync());
-      const want = refApply(cfg, h.getWeights(), toMat(e, 4), 4);
+      const want = refApply(cfg, (await h.getWeights()), toMat(e, 4), 4);
       got.forEach((r, i) => r.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) < 1e-5, `${activation} [${i},${j}] ${v} vs ${want[i][j]}`)));
       h.dispose();
     }
   });
 
-  test('setWeights checks sizes; getWeights returns copies', () => {
+  test('setWeights checks sizes; getWeights returns copies', async () => {
     const h = buildCorrector({ kind: 'linear', dim: 2 });
-    const w = h.getWeights();
+    const w = await h.getWeights();
     w[0][0] = 42;
-    assert.equal(h.getWeights()[0][0], 1);
+    assert.equal((await h.getWeights())[0][0], 1);
     assert.throws(() => h.setWeights([new Float32Array(4)]), InputError);
     assert.throws(() => h.setWeights([new Float32Array(3), new Float32Array(2)]), InputError);
     h.setWeights([Float32Array.from([2, 0, 0, 3]), Float32Array.from([1, 1])]);
@@ -132,28 +132,28 @@ describe('corrector networks', () => {
     assert.throws(() => h.apply(tf.tensor2d([[1, 1]])), /after dispose/);
   });
 
-  test('save/load round-trips, replaces old weight files, and detects corruption', () => {
+  test('save/load round-trips, replaces old weight files, and detects corruption', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-corrector-'));
     try {
       const cfg: CorrectorConfig = { kind: 'mlp', dim: 3, width: 4, depth: 2, activation: 'tanh', layerNorm: true, seed: 5 };
       const h = buildCorrector(cfg);
       const rng = new Rng(1);
-      h.setWeights(h.getWeights().map((w) => w.map(() => rng.normal())));
-      h.save(dir);
+      h.setWeights((await h.getWeights()).map((w) => w.map(() => rng.normal())));
+      await h.save(dir);
       const first = fs.readdirSync(dir).filter((f) => f.endsWith('.bin'));
       assert.equal(first.length, 1);
       const g = loadCorrector(dir);
       assert.deepEqual(g.config(), h.config());
-      assert.deepEqual(g.getWeights(), h.getWeights());
+      assert.deepEqual(await g.getWeights(), await h.getWeights());
       const e = tf.tensor2d([[0.1, -0.2, 0.3]]);
       assert.deepEqual(tf.tidy(() => g.apply(e).arraySync()), tf.tidy(() => h.apply(e).arraySync()));
       // load into an existing network of the same shape (different seed is fine)
       const k = buildCorrector({ ...cfg, seed: 99 });
       k.load(dir);
-      assert.deepEqual(k.getWeights(), h.getWeights());
+      assert.deepEqual(await k.getWeights(), await h.getWeights());
       // overwrite: one weights file remains, no temp files
-      h.setWeights(h.getWeights().map((w) => w.map((v) => v * 2)));
-      saveCorrector(h, dir);
+      h.setWeights((await h.getWeights()).map((w) => w.map((v) => v * 2)));
+      await saveCorrector(h, dir);
       const files = fs.readdirSync(dir).sort();
       assert.equal(files.length, 2, files.join(','));
       assert.ok(!files.includes(first[0]));

@@ -13,7 +13,7 @@ import {
   loadQueries,
   readAnswers,
   readCorpus,
-  readQrels,
+  readQrelsLines,
   readQueries,
   relevantRows,
   writeCorpus,
@@ -144,9 +144,10 @@ describe('readCorpus', () => {
     await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a', title: 5, text: 'x' })))), /:1: expected "title" to be a string, found number/);
   });
 
-  test('empty id and id with a tab', async () => {
-    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: '', text: 'x' })))), /:1: "_id" is empty/);
-    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a\tb', text: 'x' })))), /:1: "_id" .* contains a tab/);
+  test('empty id and id with a tab or a space', async () => {
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: '', text: 'x' })))), /:1: "_id": the id is empty/);
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a\tb', text: 'x' })))), /:1: "_id": the id "a\\tb" contains a tab/);
+    await rejectsInput(drain(readCorpus(file('corpus.jsonl', jl({ _id: 'a b', text: 'x' })))), /:1: "_id": the id "a b" contains a space; ids go into whitespace-separated run files/);
   });
 
   test('duplicate id names both lines; can be turned off', async () => {
@@ -221,11 +222,11 @@ describe('readAnswers', () => {
   });
 });
 
-describe('readQrels / loadQrels', () => {
+describe('readQrelsLines / loadQrels', () => {
   const H = 'query-id\tcorpus-id\tscore\n';
 
   test('reads rows after the header; scores may be 0, negative or fractional', async () => {
-    const rows = await drain(readQrels(file('t.tsv', H + 'q1\td1\t1\n\nq1\td2\t0\nq2\td1\t-1\nq3\td9\t0.5\n')));
+    const rows = await drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t1\n\nq1\td2\t0\nq2\td1\t-1\nq3\td9\t0.5\n')));
     assert.deepEqual(
       rows.map((r) => [r.queryId, r.docId, r.score, r.lineNo]),
       [
@@ -252,28 +253,34 @@ describe('readQrels / loadQrels', () => {
     assert.equal(rows, 1);
   });
 
-  test('missing header', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: missing header: expected the first line to be "query-id\\tcorpus-id\\tscore"/);
-    await rejectsInput(drain(readQrels(file('t.tsv', 'query-id corpus-id score\nq1\td1\t1\n'))), /t\.tsv:1: missing header/);
+  test('one format rule: BEIR needs its header; headerless 4-field lines are TREC qrels; 3 fields without the header are refused', async () => {
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1\td1\t1\n'))), /t\.tsv:1: expected the BEIR header "query-id<TAB>corpus-id<TAB>score" or a TREC qrels row .* found 3 field\(s\)/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1 d1\n'))), /t\.tsv:1: expected the BEIR header .* found 2 field\(s\)/);
+    assert.equal((await loadQrels(file('t.tsv', 'query-id corpus-id score\nq1\td1\t1\n'))).rows, 1);
+    const trec = await loadQrels(file('t.tsv', 'q1 0 d1 2\nq1\t0\td2\t0\n\nq2 Q0 d1 1\n'));
+    assert.equal(trec.rows, 3);
+    assert.equal(trec.qrels.get('q1')!.get('d1'), 2);
+    assert.equal(trec.qrels.get('q2')!.get('d1'), 1);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', 'q1 0 d1 2\nq1 d2 1\n'))), /t\.tsv:2: expected 4 whitespace-separated fields \(TREC qrels/);
   });
 
   test('empty file and header without rows', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', ''))), /t\.tsv: empty file/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H))), /t\.tsv: no rows after the header/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', ''))), /t\.tsv: empty file/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H))), /t\.tsv: no rows after the header/);
   });
 
   test('wrong column count', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t1\nq1\td2\n'))), /t\.tsv:3: expected 3 tab-separated columns .* found 2/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: .*found 4 \(TREC qrels/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1 d1 1\n'))), /t\.tsv:2: .*found 1 \(columns must be separated by tabs\)/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t1\nq1\td2\n'))), /t\.tsv:3: expected 3 tab-separated columns .* found 2/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t0\td1\t1\n'))), /t\.tsv:2: expected 3 tab-separated columns .* found 4/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1 d1 1\n'))), /t\.tsv:2: .*found 1 \(columns must be separated by tabs\)/);
   });
 
   test('non-numeric or empty score, empty ids', async () => {
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: score \(column 3\) "high" is not a number/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: score \(column 3\) "" is not a number/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: score/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: empty query-id/);
-    await rejectsInput(drain(readQrels(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: empty corpus-id/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\thigh\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found "high"/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\t\n'))), /t\.tsv:2: expected a number as the score \(column 3\), found ""/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\td1\tNaN\n'))), /t\.tsv:2: expected a number as the score/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + '\td1\t1\n'))), /t\.tsv:2: query-id \(column 1\): the id is empty/);
+    await rejectsInput(drain(readQrelsLines(file('t.tsv', H + 'q1\t\t1\n'))), /t\.tsv:2: corpus-id \(column 2\): the id is empty/);
   });
 
   test('repeated pair', async () => {
@@ -288,7 +295,7 @@ describe('readQrels / loadQrels', () => {
   });
 
   test('missing file', async () => {
-    await rejectsInput(drain(readQrels(path.join(root, 'none.tsv'))), /none\.tsv: file not found/);
+    await rejectsInput(drain(readQrelsLines(path.join(root, 'none.tsv'))), /none\.tsv: file not found/);
   });
 });
 
@@ -400,6 +407,9 @@ describe('loadDataset', () => {
     await rejectsInput(loadDataset(dir, { split: 'test', loadCorpus: 'ids' }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
     const ds = await loadDataset(dir, { split: 'test', checkCorpusIds: false });
     assert.equal(ds.qrels.get('q3')!.get('zz'), 1);
+    // a second split checked against the corpus ids loaded for the first: still file:line
+    const first = await loadDataset(dir, { split: 'train', loadCorpus: 'ids' });
+    await rejectsInput(loadDataset(dir, { split: 'test', knownCorpus: first.corpusIds }), /test\.tsv:3: corpus-id "zz" is not in the corpus/);
   });
 
   test('answers naming an unknown query', async () => {
@@ -543,7 +553,7 @@ describe('writers', () => {
     await rejectsInput(writeCorpus(f, docs()), /duplicate id "a" \(passages 0 and 1\)/);
     assert.equal(fs.readFileSync(f, 'utf8'), 'old content\n', 'old file untouched');
     assert.deepEqual(fs.readdirSync(dir), ['corpus.jsonl']);
-    await rejectsInput(writeCorpus(f, [{ id: 'a\tb', title: '', text: 'x' }]), /passage 0 has id "a\\tb"/);
+    await rejectsInput(writeCorpus(f, [{ id: 'a\tb', title: '', text: 'x' }]), /passage 0: the id "a\\tb" contains a tab/);
     await rejectsInput(writeQueries(path.join(dir, 'q.jsonl'), [{ id: 'q', text: 5 as unknown as string }]), /query 0 has text of type number/);
     await rejectsInput(writeQrels(path.join(dir, 'r.tsv'), [{ queryId: 'q', docId: 'd', score: NaN }]), /qrels row 0 has score NaN; expected a finite number/);
     assert.deepEqual(fs.readdirSync(dir), ['corpus.jsonl']);

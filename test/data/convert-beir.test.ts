@@ -50,6 +50,12 @@ describe('convertBeir', () => {
     const r = await convertBeir({ from: raw, out, licence: 'CC BY-NC 2.0' });
     assert.equal(r.manifest.name, 'scifact');
     assert.equal(r.manifest.licence, 'CC BY-NC 2.0');
+    // provenance: the folder read, never a guessed download URL
+    assert.equal(r.manifest.source, path.resolve(raw, 'scifact'));
+    assert.match(r.manifest.description!, /converted from .*scifact/);
+    const told = await convertBeir({ from: raw, out: path.join(root, 'scifact-told'), source: 'my lab share, 2024-05 export', description: 'our SciFact copy' });
+    assert.equal(told.manifest.source, 'my lab share, 2024-05 export');
+    assert.equal(told.manifest.description, 'our SciFact copy');
     assert.equal(r.manifest.counts.corpus, 3);
     assert.equal(r.manifest.counts.queries, 3);
     assert.deepEqual(r.manifest.counts.qrels, { test: { queries: 2, rows: 3 }, train: { queries: 1, rows: 1 } });
@@ -76,9 +82,9 @@ describe('convertBeir', () => {
   const malformed: [string, Record<string, string>, RegExp][] = [
     ['corpus line not JSON', { 'corpus.jsonl': CORPUS + '{"_id": "9", "text": \n' }, /corpus\.jsonl:4: not valid JSON/],
     ['query without text', { 'queries.jsonl': QUERIES + '{"_id": "8"}\n' }, /queries\.jsonl:4: missing "text"/],
-    ['qrels without header', { 'qrels/test.tsv': '1\t4983\t1\n' }, /test\.tsv:1: missing header/],
+    ['qrels without header', { 'qrels/test.tsv': '1\t4983\t1\n' }, /test\.tsv:1: expected the BEIR header/],
     ['qrels unknown query', { 'qrels/test.tsv': TEST + '42\t4983\t1\n' }, /test\.tsv:5: query-id "42" is not in the queries file/],
-    ['qrels unknown corpus id', { 'qrels/test.tsv': TEST + '1\t0000\t1\n' }, /corpus id "0000", which is not in the corpus/],
+    ['qrels unknown corpus id', { 'qrels/test.tsv': TEST + '1\t0000\t1\n' }, /test\.tsv:5: corpus-id "0000" is not in the corpus \(1 such ids\)/],
   ];
   for (const [name, files, pattern] of malformed) {
     test(`malformed input: ${name}`, async () => {

@@ -143,7 +143,7 @@ describe('BertEncoder', () => {
       const st = readSafetensors(path.join(dir, 'model.safetensors'));
       assert.deepEqual(st.tensors.get('encoder.layer.0.intermediate.dense.weight')!.shape, [32, 16]); // HF [out, in]
       const back = await loadBertEncoder(dir);
-      assert.equal(back.fingerprint(), enc.fingerprint());
+      assert.equal(await back.fingerprint(), await enc.fingerprint());
       const a = enc.encode(['who developed the theory of relativity?', 'a']);
       const b = back.encode(['who developed the theory of relativity?', 'a']);
       assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
@@ -160,14 +160,14 @@ describe('BertEncoder', () => {
     }
   });
 
-  test('fingerprint changes with weights and config; counts parameters and FLOPs', () => {
+  test('fingerprint changes with weights and config; counts parameters and FLOPs', async () => {
     const a = createBertEncoder(small, { vocab: tinyVocab });
     const b = createBertEncoder({ ...small, seed: 8 }, { vocab: tinyVocab });
     const c = createBertEncoder({ ...small, pooling: 'cls' }, { vocab: tinyVocab });
     try {
-      assert.notEqual(a.fingerprint(), b.fingerprint());
-      assert.notEqual(a.fingerprint(), c.fingerprint());
-      assert.equal(a.fingerprint(), createBertEncoder(small, { vocab: tinyVocab }).fingerprint());
+      assert.notEqual(await a.fingerprint(), await b.fingerprint());
+      assert.notEqual(await a.fingerprint(), await c.fingerprint());
+      assert.equal(await a.fingerprint(), (await createBertEncoder(small, { vocab: tinyVocab }).fingerprint()));
       const h = 16, i = 32, V = tinyVocab.size;
       const perLayer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
       assert.equal(a.parameterCount(), V * h + 32 * h + 2 * h + 2 * h + 2 * perLayer);

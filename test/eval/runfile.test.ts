@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { detectRunFormat, readQrels, readRun, readRunGroups, writeRun } from '../../src/eval';
+import { detectRunFormat, loadJudgements, readRun, readRunGroups, writeRun } from '../../src/eval';
 import type { Run } from '../../src/eval';
 import { InputError } from '../../src/util/errors';
 
@@ -122,27 +122,30 @@ describe('writing runs', () => {
   });
   test('ids with whitespace cannot be written, and nothing is left behind', () => {
     const f = path.join(dir, 'bad', 'x.trec');
-    assert.throws(() => writeRun(f, new Map([['q 1', [{ docId: 'a', score: 1 }]]])), /ids must be non-empty and contain no whitespace/);
+    assert.throws(() => writeRun(f, new Map([['q 1', [{ docId: 'a', score: 1 }]]])), /cannot write query id 'q 1' to a run file: the id "q 1" contains a space/);
     assert.deepEqual(fs.readdirSync(path.dirname(f)), []);
   });
 });
 
 describe('qrels', () => {
   test('TREC qrels: qid iter docid rel', async () => {
-    const q = await readQrels(write('q.trec', '1 0 a 1\n1 0 b 0\n2 Q0 c 2\n\n'));
+    const q = await loadJudgements(write('q.trec', '1 0 a 1\n1 0 b 0\n2 Q0 c 2\n\n'));
     assert.deepEqual([...q.keys()], ['1', '2']);
     assert.deepEqual([...q.get('1')!], [['a', 1], ['b', 0]]);
   });
   test('BEIR qrels TSV with header', async () => {
-    const q = await readQrels(write('q.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\t1\nq1\tdoc2\t2\n'));
+    const q = await loadJudgements(write('q.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\t1\nq1\tdoc2\t2\n'));
     assert.deepEqual([...q.get('q1')!], [['doc1', 1], ['doc2', 2]]);
   });
   test('bad lines are errors naming file:line', async () => {
-    await rejects(readQrels(write('r1.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\n')), /r1\.tsv:2: expected BEIR qrels .*found 2/);
-    await rejects(readQrels(write('r2.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\t0.5\n')), /r2\.tsv:2: expected an integer relevance grade, found '0\.5'/);
-    await rejects(readQrels(write('r3.trec', '1 0 a 1\n1 0 a 2\n')), /r3\.trec:2: document 'a' is judged twice for query '1'/);
-    await rejects(readQrels(write('r4.trec', '1 0 a 1 extra junk\n')), /r4\.trec:1: expected TREC qrels .*found more than 4/);
-    await rejects(readQrels(write('r5.trec', 'query-id\tcorpus-id\tscore\n'), { format: 'trec' }), /r5\.trec:1: found a BEIR header/);
-    await rejects(readQrels(write('r6.trec', '\n')), /r6\.trec: no qrels lines/);
+    await rejects(loadJudgements(write('r1.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\n')), /r1\.tsv:2: expected BEIR qrels .*found 2/);
+    await rejects(loadJudgements(write('r2.tsv', 'query-id\tcorpus-id\tscore\nq1\tdoc1\t0.5\n')), /r2\.tsv:2: expected an integer relevance grade, found '0\.5'/);
+    await rejects(loadJudgements(write('r3.trec', '1 0 a 1\n1 0 a 2\n')), /r3\.trec:2: document 'a' is judged twice for query '1'/);
+    await rejects(loadJudgements(write('r4.trec', '1 0 a 1 extra junk\n')), /r4\.trec:1: expected the BEIR header .* or a TREC qrels row .*found 6 field/);
+    // the one rule of every qrels reader: 3 fields without the BEIR header are refused (data/qrels-format.ts)
+    await rejects(loadJudgements(write('r7.tsv', 'q1\tdoc1\t1\n')), /r7\.tsv:1: .*found 3 field\(s\).*add the header line/);
+    assert.equal((await loadJudgements(write('r8.tsv', 'q1\tdoc1\t1\n'), { format: 'beir' })).get('q1')!.get('doc1'), 1);
+    await rejects(loadJudgements(write('r5.trec', 'query-id\tcorpus-id\tscore\n'), { format: 'trec' }), /r5\.trec:1: found a BEIR header/);
+    await rejects(loadJudgements(write('r6.trec', '\n')), /r6\.trec: no qrels lines/);
   });
 });

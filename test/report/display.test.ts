@@ -1,69 +1,76 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { figureHtml, figureId, showFigure, showTable, scriptJson, plotlyBundleHtml, resetPlotlyInlined, inKernel, linePlot, progressHtml, plotlyBundle } from '../../src/report';
+import * as path from 'path';
+import { showFigure, showTable, inKernel, liveDisplay, linePlot, progressHtml, figureBundle, staticImageSize, findChromium, PLOTLY_MIME } from '../../src/report';
+import { closeFigureRendererSync } from '../../src/report/render-sync';
 
 const spec = linePlot({ title: 'T </script><b>', x: { label: 'step' }, y: { label: 'loss' }, series: [{ name: 'stale', x: [0, 1], y: [1, 2] }] });
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-test('outside a tslab kernel: nothing is displayed, the HTML is returned', () => {
+after(() => closeFigureRendererSync());
+
+test('outside a tslab kernel: nothing is displayed, the figure bundle (no image) and table HTML are returned', () => {
   assert.equal(inKernel(), false);
-  resetPlotlyInlined();
-  const html = showFigure(spec, { id: 'fig1' }) ?? '';
-  assert.ok(html.includes('<div id="fig1"'));
-  assert.ok(html.includes('Plotly.newPlot'));
-  // not in a kernel, so the bundle is still owed to the next figure
-  assert.ok((showFigure(spec) ?? '').includes(plotlyBundleHtml().slice(0, 200)));
+  const b = showFigure(spec)!;
+  assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, 'text/plain']);
+  assert.deepEqual(b[PLOTLY_MIME], { data: spec.data, layout: spec.layout, config: { displaylogo: false } });
+  assert.equal(b['text/plain'], 'Figure: T </script><b>');
   const t = showTable([{ a: 1 }]) ?? '';
-  assert.ok(t.startsWith('<table'));
+  assert.ok(t.includes('<table'));
 });
 
-test('figureHtml: spec embedded safely, parses back to the same spec', () => {
-  const html = figureHtml(spec, { id: 'abc' });
-  assert.equal((html.match(/<\/script>/g) ?? []).length, 1); // the title's </script> is escaped
-  const m = /var spec=(.*?),config=/.exec(html);
-  assert.ok(m);
-  assert.deepEqual(JSON.parse(m![1]), spec);
-  assert.ok(!figureHtml(spec).includes('window.__freshcacheDefine'));
-  assert.equal(scriptJson('<\u2028>'), '"\\u003c\\u2028\\u003e"');
+test('figureBundle: plotly JSON, the PNG as base64 with its size, the title as text', () => {
+  const png = new Uint8Array([1, 2, 3]);
+  const { data, metadata } = figureBundle(spec, { png });
+  assert.equal(data['image/png'], 'AQID');
+  assert.deepEqual(metadata, { 'image/png': { width: 800, height: 420 } });
+  // JSON round trip: what the notebook file stores is the spec itself
+  assert.deepEqual(JSON.parse(JSON.stringify(data[PLOTLY_MIME])), { data: spec.data, layout: spec.layout, config: { displaylogo: false } });
+  assert.deepEqual(staticImageSize({ data: [], layout: { width: 500, height: 300 } }), { width: 500, height: 300 });
+  assert.deepEqual(figureBundle({ data: [], layout: {} }).data['text/plain'], 'Figure');
 });
 
-test('the bundle HTML hides and restores window.define around plotly', () => {
-  const b = plotlyBundle();
-  assert.ok(b.minified, `expected a minified bundle, got ${b.path}`);
-  const html = figureHtml(spec, { includeBundle: true });
-  const hide = html.indexOf('window.define = undefined');
-  const restore = html.indexOf('window.define = window.__freshcacheDefine');
-  const plotly = html.indexOf('plotly.js ' + b.version);
-  const div = html.indexOf('<div id=');
-  assert.ok(hide >= 0 && hide < plotly && plotly < restore && restore < div);
-  assert.ok(html.length > 1e6);
-});
-
-test('in a (simulated) kernel, only the first figure carries the bundle', () => {
-  const shown: string[] = [];
+test('in a (simulated) kernel: a figure is one display_data with plotly JSON, PNG and text; live displays update in place', (t) => {
+  type Write = { msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id?: string } }; update: boolean };
+  const writes: Write[] = [];
   const g = globalThis as Record<string, unknown>;
-  // What the kernel provides: globalThis.__tslab__.require hooks 'tslab'.
-  const fakeTslab = { display: { html: (s: string) => shown.push(s) }, newDisplay: () => ({ html: (s: string) => shown.push('live:' + s) }) };
+  // What the kernel provides: globalThis.__tslab__.require hooks 'tslab'; tslab's jupyter module
+  // (in the require cache) holds the writer of the running cell.
+  const fakeTslab = { display: { html() {}, text() {} }, newDisplay: () => ({ html() {}, text() {} }) };
+  const jupyterPath = path.join(path.sep, 'fake', 'node_modules', 'tslab', 'dist', 'jupyter.js');
+  const fakeJupyter = { lastWriteDisplayData: (msg: Write['msg'], update: boolean) => writes.push({ msg, update }) };
   g.__tslab__ = { require: (id: string) => (id === 'tslab' ? fakeTslab : undefined) };
+  require.cache[jupyterPath] = { id: jupyterPath, filename: jupyterPath, loaded: true, exports: fakeJupyter } as unknown as NodeJS.Module;
   try {
-    resetPlotlyInlined();
     assert.equal(inKernel(), true);
     assert.equal(showFigure(spec), undefined);
-    assert.equal(showFigure(spec), undefined);
-    assert.equal(shown.length, 2);
-    assert.ok(shown[0].includes('window.define = undefined'));
-    assert.ok(!shown[1].includes('window.define = undefined'));
-    // with a live display: the bundle goes into its own output first
-    resetPlotlyInlined();
-    const live = { html: (s: string) => shown.push('target:' + s) };
-    showFigure(spec, { display: live });
-    assert.ok(shown[2].startsWith('<script>window.__freshcacheDefine'));
-    assert.ok(!shown[2].includes('<div id='));
-    assert.ok(shown[3].startsWith('target:<div id='));
+    assert.equal(writes.length, 1);
+    const fig = writes[0];
+    assert.equal(fig.update, false);
+    assert.equal(fig.msg.transient.display_id, undefined);
+    assert.deepEqual(fig.msg.data[PLOTLY_MIME], { data: spec.data, layout: spec.layout, config: { displaylogo: false } });
+    if (findChromium()) {
+      const png = Buffer.from(fig.msg.data['image/png'] as string, 'base64');
+      assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [800, 420]); // IHDR: the static size at scale 1
+      assert.deepEqual(fig.msg.metadata, { 'image/png': { width: 800, height: 420 } });
+    } else {
+      t.diagnostic('no Chromium: the figure was shown without its static image');
+      assert.equal(fig.msg.data['image/png'], undefined);
+    }
+    const live = liveDisplay();
+    live.html('<b>1</b>');
+    live.text!('2');
+    assert.equal(writes.length, 3);
+    assert.match(writes[1].msg.transient.display_id!, /^[0-9a-f]{16}$/);
+    assert.equal(writes[2].msg.transient.display_id, writes[1].msg.transient.display_id);
+    assert.deepEqual([writes[1].update, writes[2].update], [false, true]);
+    assert.deepEqual(writes[2].msg.data, { 'text/plain': '2' });
     assert.equal(showTable([{ a: 1 }]), undefined);
-    assert.ok(shown[4].startsWith('<table'));
+    assert.ok((writes[3].msg.data['text/html'] as string).includes('<table'));
   } finally {
     delete g.__tslab__;
-    resetPlotlyInlined();
+    delete require.cache[jupyterPath];
   }
 });
 
@@ -74,15 +81,3 @@ test('progressHtml', () => {
   assert.ok(h.includes('<progress value="50.0"'));
 });
 
-test('figureId: a hash of the spec plus a per-session counter (unique, and stable across re-runs)', () => {
-  const g = globalThis as Record<string, unknown>;
-  delete g.__freshcacheFigureCounter;
-  const a = figureId(spec);
-  const b = figureId(spec);
-  assert.match(a, /^freshcache-fig-[0-9a-f]{10}-1$/);
-  assert.equal(b, a.replace(/-1$/, '-2'));
-  delete g.__freshcacheFigureCounter;
-  assert.equal(figureId(spec), a);
-  assert.notEqual(figureId({ data: [], layout: {} }).slice(0, 25), a.slice(0, 25));
-  delete g.__freshcacheFigureCounter;
-});

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { exportFigures, findChromium, formatFromPath, decodeDataUrl, linePlot, paretoPlot, figureHtml } from '../../src/report';
-import { CHROMIUM_ARGS } from '../../src/report/export';
+import { exportFigures, findChromium, formatFromPath, decodeDataUrl, linePlot, paretoPlot } from '../../src/report';
+import { renderFigureSync, closeFigureRendererSync, scratchBase } from '../../src/report/render-sync';
 import { InputError } from '../../src/util/errors';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -61,24 +61,38 @@ test('exports PNG and SVG with one browser', async (t) => {
   }
 });
 
-test('figure HTML with the inlined bundle draws under an AMD loader (require.js) and restores define', async (t) => {
-  const exe = findChromium();
-  if (!exe) {
+test('renderFigureSync: PNG and SVG from the worker\'s Chromium, one browser for several figures', (t) => {
+  if (!findChromium()) {
     t.skip('no Chromium at /usr/bin/chromium (apt-get install -y --no-install-recommends chromium)');
     return;
   }
-  const { chromium } = require('playwright-core');
-  const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+  const spec = linePlot({ title: 'Sync render', x: { label: 'step' }, y: { label: 'loss' }, series: [{ name: 'stale', x: [0, 1], y: [1, 0] }] });
+  // A temp folder as deep as a notebook kernel's (TMPDIR inside the checkout): too deep for the Unix
+  // socket Chromium makes in it, so the renderer's scratch goes to /tmp instead.
+  const deepTmp = path.join(os.tmpdir(), `fc-deep-tmp-${'x'.repeat(60)}`);
+  fs.mkdirSync(deepTmp, { recursive: true });
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = deepTmp;
+  assert.equal(scratchBase(), '/tmp');
+  assert.equal(scratchBase('/short'), '/short');
   try {
-    const page = await browser.newPage();
-    const spec = linePlot({ title: 'AMD check', x: { label: 'step' }, y: { label: 'loss' }, series: [{ name: 'stale', x: [0, 1], y: [1, 0] }] });
-    // A stand-in for require.js: a global define with .amd that records what it was given.
-    const amd = `<script>window.amdCalls = 0; window.define = function () { window.amdCalls++; }; window.define.amd = {};</script>`;
-    await page.setContent(`<!doctype html><html><body>${amd}${figureHtml(spec, { id: 'f', includeBundle: true })}</body></html>`);
-    await page.waitForSelector('#f .main-svg', { timeout: 15000 });
-    const r = await page.evaluate(`({ plotly: typeof window.Plotly, amdCalls: window.amdCalls, defineRestored: typeof window.define === 'function' && !!window.define.amd, title: document.querySelector('#f .gtitle').textContent })`);
-    assert.deepEqual(r, { plotly: 'object', amdCalls: 0, defineRestored: true, title: 'AMD check' });
+    const png = renderFigureSync(spec, { format: 'png', width: 640, height: 360, scale: 1 });
+    assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [640, 360]);
+    const svg = renderFigureSync(spec, { format: 'svg' }).toString('utf8');
+    assert.ok(svg.startsWith('<svg') && svg.includes('Sync render'));
+    const png2 = renderFigureSync(spec, { format: 'png', width: 640, height: 360, scale: 2 });
+    assert.deepEqual([png2.readUInt32BE(16), png2.readUInt32BE(20)], [1280, 720]);
+    // log axes label every tick in full: 20 and 50 between 10 and 100, not plotly's bare "2" and "5"
+    const log = linePlot({ title: 'log', x: { label: 'pairs', log: true }, y: { label: 'error' }, series: [{ name: 'a', x: [8, 20, 60, 150], y: [1, 2, 3, 4] }] });
+    const ticks = [...renderFigureSync(log, { format: 'svg', width: 700, height: 300 }).toString('utf8').matchAll(/class="xtick"[^>]*>.*?<text[^>]*>([^<]*)</g)].map((m) => m[1]);
+    assert.ok(ticks.includes('20') && ticks.includes('50') && ticks.includes('100'), `x ticks: ${ticks.join(' ')}`);
+    assert.ok(!ticks.includes('2') && !ticks.includes('5'), `x ticks: ${ticks.join(' ')}`);
+    assert.deepEqual(fs.readdirSync(deepTmp), []);
   } finally {
-    await browser.close();
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    fs.rmSync(deepTmp, { recursive: true, force: true });
+    void closeFigureRendererSync();
   }
 });

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor } from '../../src/report';
+import { linePlot, paretoFront, paretoPlot, stackedBars, axisTitle, assertFigureSpec, strategyColor, figureColors, LOG_TICK_FORMAT, logAxisTicks } from '../../src/report';
 import { InputError } from '../../src/util/errors';
 
 describe('paretoFront', () => {
@@ -70,8 +70,24 @@ describe('linePlot', () => {
     assert.match(String(band.fillcolor), /^rgba\(\d+,\d+,\d+,0\.18\)$/);
   });
 
+  test('log-axis ticks: 1-2-5 over one to three decades, powers of ten beyond, plotly\'s own under one', () => {
+    assert.deepEqual(logAxisTicks([3000, 60000]), { dtick: 'D2' });
+    assert.deepEqual(logAxisTicks([100, 1e6, -1, NaN]), { dtick: 1 });
+    assert.deepEqual(logAxisTicks([1e-6, 1e12]), { dtick: 3 });
+    assert.deepEqual(logAxisTicks([0.9, 8.5]), {});
+    assert.deepEqual(logAxisTicks([]), {});
+    assert.equal(spec.layout.yaxis?.dtick, 'D2'); // y from 0.1 (stale) to 2 (my metric)
+  });
+
   test('is plain JSON (round-trips)', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
+  });
+
+  test('refresh intervals shown together get the distinct shades of figureColors', () => {
+    const names = ['refresh:4', 'refresh:8', 'refresh:15'];
+    const lines = linePlot({ title: 't', x: { label: 'x' }, y: { label: 'y' }, series: names.map((name) => ({ name, x: [0], y: [0] })) });
+    const shades = figureColors(names);
+    assert.deepEqual(lines.data.map((t) => t.line?.color), names.map((n) => shades[n]));
   });
 
   test('mismatched lengths are an InputError naming the series', () => {
@@ -103,7 +119,27 @@ describe('paretoPlot', () => {
     assert.equal(spec.data[2].mode, 'markers+text');
     assert.equal(spec.data[3].marker?.color, strategyColor('corrector'));
     assert.equal(spec.layout.xaxis?.type, 'log');
+    assert.equal(spec.layout.xaxis?.tickformat, LOG_TICK_FORMAT);
+    assert.equal(spec.layout.xaxis?.dtick, 'D2'); // 10 .. 2000: 1, 2, 5 times each power of ten
+    assert.equal(spec.layout.yaxis?.tickformat, undefined);
     assert.equal(spec.layout.xaxis?.title?.text, 're-embedding cost (encoder passes)');
+  });
+
+  test('labels sit off the front line: front points on the free side, dominated points away from the front', () => {
+    // a rising front (cheap and worse to costly and better): the staircase comes from below-left;
+    // points at the ends of the x range keep their labels inside the plot
+    assert.deepEqual(spec.data.slice(1).map((t) => t.textposition), [['top right'], ['top left', 'bottom left'], ['top right']]);
+    assert.ok(spec.data.slice(1).every((t) => t.cliponaxis === false));
+    // a falling front (fewer parameters and higher error to more and lower): the staircase comes from above
+    const falling = paretoPlot({
+      title: 'Error vs parameters',
+      x: { label: 'parameters', log: true },
+      y: { label: 'error' },
+      points: [[1, 0.9], [10, 0.5], [100, 0.6], [1000, 0.2], [10000, 0.95]].map(([x, y]) => ({ strategy: 'corrector', x, y })),
+      sense: { x: 'min', y: 'min' },
+      showLabels: true,
+    });
+    assert.deepEqual(falling.data[1].textposition, ['bottom right', 'bottom left', 'top right', 'bottom left', 'top left']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { strategyColor, STRATEGY_COLORS, splitStrategy, seriesColor, OTHER_COLORS, withAlpha, hashString } from '../../src/report';
+import { strategyColor, STRATEGY_COLORS, splitStrategy, seriesColors, figureColors, OTHER_COLORS, withAlpha, hashString } from '../../src/report';
 
 const lightness = (hex: string) => {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
@@ -27,12 +27,38 @@ test('refresh:R variants: same hue family, darker for smaller R, deterministic',
   for (const c of [c10, c100, c1000]) assert.ok(parseInt(c.slice(5, 7), 16) > parseInt(c.slice(1, 3), 16));
 });
 
-test('splitStrategy, unknown names, seriesColor, withAlpha', () => {
+test('splitStrategy, unknown names, seriesColors, withAlpha', () => {
   assert.deepEqual(splitStrategy('refresh:100'), { family: 'refresh', variant: '100' });
   assert.deepEqual(splitStrategy('oracle'), { family: 'oracle' });
   assert.equal(strategyColor('something else'), OTHER_COLORS[hashString('something else') % OTHER_COLORS.length]);
-  assert.equal(seriesColor('empirical', 1), OTHER_COLORS[1]);
-  assert.equal(seriesColor('stale', 1), STRATEGY_COLORS.stale);
+  assert.deepEqual(seriesColors(['stale', 'empirical']), [STRATEGY_COLORS.stale, OTHER_COLORS[1]]);
   assert.equal(withAlpha('#ff8000', 0.5), 'rgba(255,128,0,0.5)');
   assert.equal(hashString(''), 0x811c9dc5);
+});
+
+const hue = (hex: string) => {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const max = Math.max(r, g, b);
+  const d = max - Math.min(r, g, b);
+  const h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return h * 60;
+};
+
+test('figureColors: adjacent refresh intervals in one figure are clearly distinct, darkest for the smallest R', () => {
+  const names = ['stale', 'refresh:30', 'refresh:4', 'refresh:15', 'refresh:8', 'refresh:60', 'refresh-on-use', 'not a strategy'];
+  const c = figureColors(names);
+  assert.equal(c['not a strategy'], undefined);
+  assert.equal(c.stale, STRATEGY_COLORS.stale);
+  assert.equal(c['refresh-on-use'], STRATEGY_COLORS['refresh-on-use']);
+  const ramp = ['refresh:4', 'refresh:8', 'refresh:15', 'refresh:30', 'refresh:60'].map((n) => c[n]);
+  for (let i = 1; i < ramp.length; i++) {
+    assert.ok(lightness(ramp[i]) - lightness(ramp[i - 1]) >= 0.1, `${ramp[i - 1]} vs ${ramp[i]}`);
+    assert.ok(hue(ramp[i - 1]) - hue(ramp[i]) >= 9, `hue ${ramp[i - 1]} vs ${ramp[i]}`);
+  }
+  // still the refresh family: blue-ish, never as light as the background
+  for (const x of ramp) assert.ok(hue(x) > 180 && hue(x) < 240 && lightness(x) < 0.65, x);
+  // by the old log-scale rule, R = 4 ... 30 were within 0.15 of each other in lightness
+  assert.ok(lightness(strategyColor('refresh:30')) - lightness(strategyColor('refresh:4')) < 0.16);
+  // one variant alone keeps its fixed colour
+  assert.equal(figureColors(['refresh:100'])['refresh:100'], strategyColor('refresh:100'));
 });

@@ -30,7 +30,7 @@ before(async () => {
     texts.forEach((t, i) => out.set(data.subarray(Number(t.split(' ')[1]) * dim, (Number(t.split(' ')[1]) + 1) * dim), i * dim));
     return out;
   };
-  const corpus = Array.from({ length: rows }, (_, i) => ({ id: `doc${i}`, text: `row ${i}` }));
+  const corpus = Array.from({ length: rows }, (_, i) => ({ id: `doc${i}`, title: '', text: `row ${i}` }));
   await buildCache({ dir: cacheDir, corpus, encode, encoder: { kind: 'test', fingerprint: 'x', config: {} }, dim, normalized: false, shardRows: 128, textOf: (d) => d.text });
   qFile = path.join(tmp, 'q.jsonl');
   fs.writeFileSync(qFile, Array.from({ length: 4 }, (_, q) => JSON.stringify({ _id: `q${q}`, embedding: Array.from(qv.subarray(q * dim, (q + 1) * dim)) })).join('\n') + '\n');

@@ -5,7 +5,7 @@ import { Rng } from '../../src/util/rng';
 import { InputError } from '../../src/util/errors';
 import { buildCorrector, CorrectorConfig, fitCorrector } from '../../src/corrector';
 import { makeSyntheticData, DriftKind } from '../../src/data/synthetic';
-import { meanSoftmaxKl } from '../../src/train/probe';
+import { meanSoftmaxKl } from '../../src/util/softmax';
 import { estimateBound, formatBoundTable, maxLogProbGap } from '../../src/theory/bound';
 
 before(async () => {
@@ -66,7 +66,7 @@ describe('estimateBound', () => {
       };
       const f = await fitted(setup);
       try {
-        const est = estimateBound(f.corrector, f.pairs, { delta: 0.05, heldOut: f.heldOut, queries: f.queries, beta: 5 });
+        const est = await estimateBound(f.corrector, f.pairs, { delta: 0.05, heldOut: f.heldOut, queries: f.queries, beta: 5 });
         const ho = est.heldOut!;
         assert.ok(ho.meanError <= est.bound, `${JSON.stringify(setup)}: held-out ${ho.meanError} > bound ${est.bound}`);
         assert.equal(ho.holds, true);
@@ -96,7 +96,7 @@ describe('estimateBound', () => {
   test('identity: complexity 0 and the bound is the empirical error plus the confidence term', async () => {
     const f = await fitted({ seed: 1, m: 300, drift: 'mlp', magnitude: 0.5, corrector: { kind: 'identity' } });
     try {
-      const est = estimateBound(f.corrector, f.pairs, { delta: 0.1, heldOut: f.heldOut });
+      const est = await estimateBound(f.corrector, f.pairs, { delta: 0.1, heldOut: f.heldOut });
       assert.equal(est.rademacher.spectral!.value, 0);
       assert.equal(est.rademacher.frobenius!.value, 0);
       assert.equal(est.branchBound, 0);
@@ -114,7 +114,7 @@ describe('estimateBound', () => {
       let s = 0;
       for (const seed of [0, 1, 2]) {
         const f = await fitted({ seed, m, drift: 'mlp', magnitude: 0.6, corrector: { kind: 'linear' } });
-        s += estimateBound(f.corrector, f.pairs, { heldOut: f.heldOut }).heldOut!.meanError;
+        s += (await estimateBound(f.corrector, f.pairs, { heldOut: f.heldOut })).heldOut!.meanError;
         f.corrector.dispose();
       }
       return s / 3;
@@ -129,7 +129,7 @@ describe('estimateBound', () => {
       let s = 0;
       for (const seed of [0, 1, 2]) {
         const f = await fitted({ seed, m: 160, drift: 'mlp', magnitude, corrector: { kind: 'linear' } });
-        s += estimateBound(f.corrector, f.pairs, { heldOut: f.heldOut }).heldOut!.meanError;
+        s += (await estimateBound(f.corrector, f.pairs, { heldOut: f.heldOut })).heldOut!.meanError;
         f.corrector.dispose();
       }
       return s / 3;
@@ -170,7 +170,7 @@ describe('estimateBound', () => {
       maxEpochs: 20,
     });
     try {
-      const est = estimateBound(fit.corrector, { stale: data.initialTargets.slice(0, m * d), fresh: data.currentTargets.slice(0, m * d), dim: d }, {
+      const est = await estimateBound(fit.corrector, { stale: data.initialTargets.slice(0, m * d), fresh: data.currentTargets.slice(0, m * d), dim: d }, {
         heldOut: { stale: data.initialTargets.slice(m * d), fresh: data.currentTargets.slice(m * d) },
       });
       assert.equal(est.outputFactor, 2);
@@ -181,15 +181,15 @@ describe('estimateBound', () => {
     }
   });
 
-  test('table rows, sources and bad input', () => {
+  test('table rows, sources and bad input', async () => {
     const c = buildCorrector({ kind: 'mlp', dim: 4, width: 6, activation: 'relu' });
     try {
       const rng = new Rng(2);
       const stale = Float32Array.from({ length: 40 }, () => rng.normal());
       const fresh = stale.map((x) => x + 0.1 * rng.normal());
       const before = tf.memory().numTensors;
-      const est = estimateBound(c, { stale, fresh, dim: 4 }, { complexity: 'spectral', queries: stale.slice(0, 8), beta: 2, heldOut: { stale, fresh } });
-      estimateBound(c, { stale, fresh, dim: 4 }, { powerMaxIter: 10 });
+      const est = await estimateBound(c, { stale, fresh, dim: 4 }, { complexity: 'spectral', queries: stale.slice(0, 8), beta: 2, heldOut: { stale, fresh } });
+      await estimateBound(c, { stale, fresh, dim: 4 }, { powerMaxIter: 10 });
       assert.equal(tf.memory().numTensors, before, 'no tensor leak');
       const keys = est.terms.map((t) => t.key);
       for (const k of ['m', 'empirical', 'inputRadius', 'staleness', 'branchBound', 'lossBound', 'confidence', 'rademacher.spectral', 'total.spectral', 'bound', 'epsilon.guaranteed', 'kl.guaranteed']) {
@@ -201,10 +201,10 @@ describe('estimateBound', () => {
       assert.equal(est.rademacher.spectral!.value, 0);
       const table = formatBoundTable(est);
       assert.match(table, /loss bound B/);
-      assert.throws(() => estimateBound(c, { stale, fresh: fresh.slice(0, 36), dim: 4 }), InputError);
-      assert.throws(() => estimateBound(c, { stale, fresh, dim: 5 }), InputError);
-      assert.throws(() => estimateBound(c, { stale, fresh, dim: 4 }, { delta: 1.5 }), InputError);
-      assert.throws(() => estimateBound(c, { stale, fresh, dim: 4 }, { complexity: 'nuclear' as 'spectral' }), InputError);
+      await assert.rejects(estimateBound(c, { stale, fresh: fresh.slice(0, 36), dim: 4 }), InputError);
+      await assert.rejects(estimateBound(c, { stale, fresh, dim: 5 }), InputError);
+      await assert.rejects(estimateBound(c, { stale, fresh, dim: 4 }, { delta: 1.5 }), InputError);
+      await assert.rejects(estimateBound(c, { stale, fresh, dim: 4 }, { complexity: 'nuclear' as 'spectral' }), InputError);
     } finally {
       c.dispose();
     }

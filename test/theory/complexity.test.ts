@@ -56,15 +56,15 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
     assert.equal(dudleyBound(100, 10, 1), 4); // 3C ≥ B√m: α = B√m
   });
 
-  test('mlp (relu): norms, spectral and Frobenius terms, loss-bound part', () => {
+  test('mlp (relu): norms, spectral and Frobenius terms, loss-bound part', async () => {
     const c = tinyMlp();
     try {
       const R = 1.5;
       const kappa = R;
       const m = 400;
       const B = 2;
-      const branch = extractBranch(c);
-      const norms = branchNorms(branch, R);
+      const branch = await extractBranch(c);
+      const norms = await branchNorms(branch, R);
       // augmented matrices by hand: Ŵ₁ = [[W₁, 0], [b₁/κ, 1]], Ŵ₂ = [[W₂], [b₂/κ]]
       const A1 = [...W1.map((r) => [...r, 0]), [...b1.map((x) => x / kappa), 1]];
       const A1ref = [...W1.map((r) => [...r, 0]), [...b1.map((x) => x / kappa), 0]];
@@ -124,15 +124,15 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
     }
   });
 
-  test('gelu: Frobenius flagged not valid, spectral uses ρ = 1.1289', () => {
+  test('gelu: Frobenius flagged not valid, spectral uses ρ = 1.1289', async () => {
     const c = tinyMlp('gelu');
     try {
-      const branch = extractBranch(c);
-      const norms = branchNorms(branch, 1);
+      const branch = await extractBranch(c);
+      const norms = await branchNorms(branch, 1);
       const fr = frobeniusRademacher(branch, norms, 100, 10);
       assert.equal(fr.valid, false);
       const relu = tinyMlp('relu');
-      const nr = branchNorms(extractBranch(relu), 1);
+      const nr = await branchNorms(await extractBranch(relu), 1);
       relu.dispose();
       const ratio = spectralRademacher(norms, 100, 1e9).capacity / spectralRademacher(nr, 100, 1e9).capacity;
       close(ratio, 1.128905, 1e-6, 'A ratio gelu/relu');
@@ -141,7 +141,7 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
     }
   });
 
-  test('linear: the branch is A − I with its bias; identity: no complexity', () => {
+  test('linear: the branch is A − I with its bias; identity: no complexity', async () => {
     const c = buildCorrector({ kind: 'linear', dim: 3 });
     const I = buildCorrector({ kind: 'identity', dim: 3 });
     try {
@@ -154,29 +154,29 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
       c.setWeights([Float32Array.from(W.flat()), Float32Array.from(b)]);
       const R = 1;
       const m = 250;
-      const branch = extractBranch(c);
-      const norms = branchNorms(branch, R);
+      const branch = await extractBranch(c);
+      const norms = await branchNorms(branch, R);
       const D = W.map((row, i) => row.map((x, j) => x - (i === j ? 1 : 0)));
       const Daug = [...D, b.map((x) => x / R)];
       close(norms.layers[0].spectral, spec(D), 1e-6, 'spec(A − I)');
       close(spectralRademacher(norms, m, 5).capacity, col21(Daug), 1e-6, 'L = 1: A = ‖D̂‖_{2,1}');
       close(frobeniusRademacher(branch, norms, m, 5).uncapped, (Math.SQRT2 * Math.SQRT2 * R * col21(Daug)) / Math.sqrt(m), 1e-6, 'L = 1 Frobenius');
       close(norms.branchBound, spec(D) * R + Math.hypot(...b), 1e-6, 'linear branch bound');
-      const ni = branchNorms(extractBranch(I), R);
+      const ni = await branchNorms(await extractBranch(I), R);
       assert.equal(ni.layers.length, 0);
       assert.equal(ni.branchBound, 0);
       assert.equal(spectralRademacher(ni, m, 1).value, 0);
-      assert.equal(frobeniusRademacher(extractBranch(I), ni, m, 1).value, 0);
+      assert.equal(frobeniusRademacher(await extractBranch(I), ni, m, 1).value, 0);
     } finally {
       c.dispose();
       I.dispose();
     }
   });
 
-  test('LayerNorm branch input radius bounds ‖LN(e)‖ and the host forward matches apply', () => {
+  test('LayerNorm branch input radius bounds ‖LN(e)‖ and the host forward matches apply', async () => {
     const c = buildCorrector({ kind: 'mlp', dim: 4, width: 5, layerNorm: true, activation: 'tanh', seed: 2 });
     try {
-      const w = c.getWeights();
+      const w = await c.getWeights();
       const rng = new Rng(5);
       // random gamma/beta and a non-zero output layer
       const names = c.tensorNames();
@@ -184,7 +184,7 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
         if (nm === 'layerNorm/gamma' || nm === 'layerNorm/beta' || nm.startsWith('out/')) w[i] = Float32Array.from(w[i], () => rng.normal() * 0.5);
       });
       c.setWeights(w);
-      const branch = extractBranch(c);
+      const branch = await extractBranch(c);
       const rad = branchInputRadius(branch, 100);
       const g = branch.layerNorm!.gamma;
       const bt = branch.layerNorm!.beta;
@@ -202,7 +202,7 @@ describe('theory complexity terms vs brute force on tiny networks', () => {
       const dev = y.dataSync();
       y.dispose();
       for (let i = 0; i < n * 4; i++) close(host[i], dev[i], 1e-4, 'LN forward');
-      const norms = branchNorms(branch, 100);
+      const norms = await branchNorms(branch, 100);
       for (let i = 0; i < n; i++) assert.ok(Math.hypot(...Array.from(dev.subarray(4 * i, 4 * i + 4))) <= norms.branchBound + 1e-6);
     } finally {
       c.dispose();

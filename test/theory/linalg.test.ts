@@ -30,7 +30,7 @@ describe('theory linalg', () => {
     assert.ok(Math.abs(ev[0] - 1) < 1e-12 && Math.abs(ev[1] - 3) < 1e-12);
   });
 
-  test('power iteration equals the exact largest singular value (Jacobi on WᵀW)', () => {
+  test('power iteration equals the exact largest singular value (Jacobi on WᵀW)', async () => {
     const rng = new Rng(7);
     for (const [rows, cols] of [
       [3, 5],
@@ -43,7 +43,7 @@ describe('theory linalg', () => {
       for (let rep = 0; rep < 3; rep++) {
         const data = Float64Array.from({ length: rows * cols }, () => rng.normal());
         const m = { data, rows, cols };
-        const est = spectralNorm(m, { tol: 1e-12, maxIter: 20000 });
+        const est = await spectralNorm(m, { tol: 1e-12, maxIter: 20000 });
         const exact = exactSpectralNorm(m);
         assert.ok(Math.abs(est.value - exact) <= 1e-6 * exact, `${rows}×${cols}: power ${est.value} vs exact ${exact}`);
         assert.ok(est.value <= exact * (1 + 1e-12), 'power iteration approaches from below');
@@ -52,7 +52,7 @@ describe('theory linalg', () => {
     }
   });
 
-  test('tf power iteration on the Gram matrix equals the exact value (both orientations)', () => {
+  test('tf power iteration on the Gram matrix equals the exact value (both orientations)', async () => {
     const rng = new Rng(9);
     for (const [rows, cols] of [
       [40, 70],
@@ -62,21 +62,21 @@ describe('theory linalg', () => {
       const m = { data, rows, cols };
       const exact = exactSpectralNorm(m);
       const before = tf.memory().numTensors;
-      const est = spectralNorm(m, { method: 'tf' });
+      const est = await spectralNorm(m, { method: 'tf' });
       assert.equal(tf.memory().numTensors, before, 'no tensor leak');
       assert.ok(Math.abs(est.value - exact) <= 1e-5 * exact, `${rows}×${cols}: tf ${est.value} vs exact ${exact}`);
       assert.ok(est.value <= exact * (1 + 1e-9));
     }
-    assert.equal(spectralNorm({ data: new Float32Array(12), rows: 3, cols: 4 }, { method: 'tf' }).value, 0);
+    assert.equal((await spectralNorm({ data: new Float32Array(12), rows: 3, cols: 4 }, { method: 'tf' })).value, 0);
   });
 
-  test('spectral norm of diagonal, rank-1 and zero matrices', () => {
-    assert.ok(Math.abs(spectralNorm({ data: [3, 0, 0, 0, -5, 0], rows: 2, cols: 3 }).value - 5) < 1e-6);
+  test('spectral norm of diagonal, rank-1 and zero matrices', async () => {
+    assert.ok(Math.abs((await spectralNorm({ data: [3, 0, 0, 0, -5, 0], rows: 2, cols: 3 })).value - 5) < 1e-6);
     // u vᵀ with ‖u‖ = 5, ‖v‖ = √2 → σ = 5√2
     const u = [3, 4];
     const v = [1, -1];
     const r1 = { data: u.flatMap((a) => v.map((b) => a * b)), rows: 2, cols: 2 };
-    assert.ok(Math.abs(spectralNorm(r1).value - 5 * Math.SQRT2) < 1e-6);
-    assert.equal(spectralNorm({ data: [0, 0, 0, 0], rows: 2, cols: 2 }).value, 0);
+    assert.ok(Math.abs((await spectralNorm(r1)).value - 5 * Math.SQRT2) < 1e-6);
+    assert.equal((await spectralNorm({ data: [0, 0, 0, 0], rows: 2, cols: 2 })).value, 0);
   });
 });

@@ -7,9 +7,10 @@ import { execFileSync } from 'child_process';
 import { initBackend } from '../../src/tensor';
 import { InputError } from '../../src/util/errors';
 import { buildCache } from '../../src/cache/build';
-import { hashVector as hashVectorOf } from '../cache/helpers';
+import { hashVector as hashVectorOf, hashEncoderMeta, encodeWith as encodeWithDim, docs } from '../cache/helpers';
 import { fitCorrectorFromCaches } from '../../src/corrector';
-import { estimateBoundFromCaches, splitPairs, runCacheCapacitySweep, formatCapacityTable, DEFAULT_CAPACITIES } from '../../src/theory';
+import { estimateBoundFromCaches, splitPairs, DEFAULT_CAPACITIES } from '../../src/theory';
+import { runCacheCapacitySweep, formatCapacityTable } from '../../src/experiments/capacity-sweep';
 
 const dim = 6;
 
@@ -19,18 +20,13 @@ const drifted = (t: string) => {
   const s = hashVector(t);
   return s.map((v, j) => v + 0.3 * Math.tanh(s[(j + 1) % dim]) + 0.05);
 };
-const docs = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `d${i}`, text: `document number ${i}` }));
-const encodeWith = (f: (t: string) => Float32Array) => async (texts: string[]) => {
-  const out = new Float32Array(texts.length * dim);
-  texts.forEach((t, i) => out.set(f(t), i * dim));
-  return out;
-};
+const encodeWith = (f: (t: string) => Float32Array) => encodeWithDim(f, dim);
 
 let root: string;
 before(async () => {
   await initBackend();
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-theory-'));
-  const meta = (fp: string) => ({ kind: 'hash', fingerprint: fp, config: { dim } });
+  const meta = (fp: string) => hashEncoderMeta(dim, fp);
   await buildCache({ dir: path.join(root, 'stale'), corpus: docs(500), encode: encodeWith(hashVector), encoder: meta('a'), dim, normalized: false });
   await buildCache({ dir: path.join(root, 'fresh'), corpus: docs(500), encode: encodeWith(drifted), encoder: meta('b'), dim, normalized: false, step: 10 });
   await fitCorrectorFromCaches({ staleDir: path.join(root, 'stale'), freshDir: path.join(root, 'fresh'), outDir: path.join(root, 'corrector'), corrector: { kind: 'linear' }, learningRate: 0.05, batchSize: 64, maxEpochs: 30 });

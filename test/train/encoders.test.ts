@@ -7,7 +7,7 @@ import { initBackend } from '../../src/tensor';
 import { resolveConfig } from '../../src/train/config';
 import { encoderFactory } from '../../src/train/encoders';
 import { trainRetriever } from '../../src/train/loop';
-import { loadTrainedEncoders } from '../../src/train/reproduce';
+import { loadTrainedEncoders } from '../../src/experiments/run-folder';
 import { InputError } from '../../src/util/errors';
 import { tinyTask } from './helpers';
 
@@ -35,7 +35,7 @@ test('encoderFactory: a BERT checkpoint gives two encoders from the same weights
   assert.equal(pair.query.kind, 'bert');
   assert.notEqual(pair.query, pair.target);
   assert.equal(pair.query.dim, 32);
-  assert.equal(pair.query.fingerprint(), pair.target.fingerprint());
+  assert.equal(await pair.query.fingerprint(), await pair.target.fingerprint());
   assert.equal(pair.query.normalized, true); // the config's normalize: true
   pair.query.dispose();
   pair.target.dispose();
@@ -57,7 +57,7 @@ test('the training loop runs a few steps with a transformer encoder pair and mov
   });
   const makeEncoders = encoderFactory(cfg.encoder, data, cfg.seed);
   const before = await makeEncoders();
-  const fp0 = before.target.fingerprint();
+  const fp0 = await before.target.fingerprint();
   before.query.dispose();
   before.target.dispose();
   const losses: number[] = [];
@@ -71,31 +71,10 @@ test('the training loop runs a few steps with a transformer encoder pair and mov
   assert.equal(cfgSaved.encoder.kind, 'bert');
   assert.equal(cfgSaved.encoder.checkpoint, ckpt);
   // the final checkpoint holds trained transformer weights: restored, they differ from the checkpoint's
-  const trained = await loadTrainedEncoders(path.join(root, 'run'), r, makeEncoders);
-  assert.notEqual(trained.target.fingerprint(), fp0);
-  assert.notEqual(trained.query.fingerprint(), fp0);
+  const { encoders: trained } = await loadTrainedEncoders(path.join(root, 'run'), makeEncoders, { steps: r.steps });
+  assert.notEqual(await trained.target.fingerprint(), fp0);
+  assert.notEqual(await trained.query.fingerprint(), fp0);
   trained.query.dispose();
   trained.target.dispose();
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-test('loadTrainedEncoders leaves no tensors behind beyond the encoders it returns', async () => {
-  const { tf } = await import('../../src/tensor');
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-enc-'));
-  const { data, glove } = tinyTask();
-  const cfg = resolveConfig({ name: 'g', strategy: 'in-batch', steps: 2, batchSize: 4, negatives: 1, logEvery: 1, checkpointEvery: 0, probeRows: 10, probeQueries: 2, encoder: { pooling: 'mean' } });
-  const makeEncoders = encoderFactory(cfg.encoder, data, cfg.seed, glove);
-  const r = await trainRetriever({ config: cfg, data, makeEncoders, runDir: path.join(root, 'run') });
-  const fresh = await makeEncoders();
-  const base = tf.memory().numTensors;
-  fresh.query.dispose();
-  fresh.target.dispose();
-  const perPair = base - tf.memory().numTensors;
-  const before = tf.memory().numTensors;
-  const trained = await loadTrainedEncoders(path.join(root, 'run'), r, makeEncoders);
-  assert.equal(tf.memory().numTensors - before, perPair);
-  trained.query.dispose();
-  trained.target.dispose();
-  assert.equal(tf.memory().numTensors, before);
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -4,37 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend, tf } from '../../src/tensor';
-import { tinyTask } from './helpers';
-import { resolveConfig, type TrainConfigInput } from '../../src/train/config';
+import { tinyTask, tinyConfig, spying } from './helpers';
 import { encoderFactory } from '../../src/train/encoders';
-import { trainRetriever, candidateMask, type EncoderPair, type StepInfo } from '../../src/train/loop';
+import { trainRetriever, candidateMask, type StepInfo } from '../../src/train/loop';
 import { readLog } from '../../src/train/log';
-import type { Encoder } from '../../src/encoders/types';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fc-train-'));
 
-function config(over: TrainConfigInput) {
-  return resolveConfig({
-    steps: 20, batchSize: 8, negatives: 3, logEvery: 5, checkpointEvery: 0, probeRows: 50, probeQueries: 10,
-    lr: 5e-2, beta: 5, blockRows: 32, dataset: 'tiny', encoder: { pooling: 'mean', projection: 'linear', normalize: true },
-    ...over,
-    corrector: { kind: 'mlp', width: 16, ...(over.corrector ?? {}) },
-  });
-}
-
-/** Wraps the target encoder so every text it encodes is counted. */
-function spying(make: () => Promise<EncoderPair>, counter: { n: number }): () => Promise<EncoderPair> {
-  return async () => {
-    const pair = await make();
-    const t = pair.target;
-    const spy: Encoder = Object.create(t);
-    spy.encode = (texts, o) => {
-      counter.n += texts.length;
-      return t.encode(texts, o);
-    };
-    return { query: pair.query, target: spy };
-  };
-}
+const config = tinyConfig;
 
 before(async () => {
   await initBackend();
@@ -142,6 +119,6 @@ test('resuming a run folder with different settings is refused, not silently mix
   const other = config({ strategy: 'stale', lr: 1e-3 });
   await assert.rejects(
     trainRetriever({ config: other, data, runDir: dir, makeEncoders: encoderFactory(other.encoder, data, 1, glove) }),
-    /holds a run with a different config\.json/,
+    /holds a run with other settings: lr 0\.05 → 0\.001;/,
   );
 });

@@ -1,26 +1,25 @@
-import type { Command } from '../command';
-import { tf, initBackend, parseBackend } from '../../tensor';
+import { defineCommand } from '../command';
+import { initBackend, parseBackend, describeDevice, measureMatMulWithin, backendRecord } from '../../tensor';
 
-export const backendCommand: Command = {
+export const backendCommand = defineCommand({
   name: 'backend',
-  summary: 'show which TensorFlow.js backend is used, why better ones were not, and its matMul speed',
-  flags: {},
-  async run(opts, ctx) {
-    const info = await initBackend(parseBackend(String(opts.backend), '--backend'));
-    ctx.out(`backend: ${info.name}${info.tfVersion ? ` (libtensorflow ${info.tfVersion})` : ''}`);
-    for (const s of info.skipped) ctx.out(`  not ${s.name}: ${s.reason}`);
-    const n = 512;
-    const reps = 5;
-    const [a, b] = [tf.randomNormal([n, n]), tf.randomNormal([n, n])];
-    tf.matMul(a, b).dispose(); // warm-up
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) {
-      const c = tf.matMul(a, b);
-      c.dataSync();
-      c.dispose();
-    }
-    const ms = (performance.now() - t0) / reps;
-    ctx.out(`matMul ${n}x${n}x${n}: ${ms.toFixed(2)} ms (${((2 * n ** 3) / ms / 1e6).toFixed(1)} GFLOP/s)`);
-    tf.dispose([a, b]);
+  summary: 'show the TensorFlow.js backend, its device and library versions, its matMul speed, and why better ones were not used',
+  flags: {
+    json: { type: 'boolean', help: 'print one JSON object (backend record and matMul speed) instead of lines', default: false },
   },
-};
+  async run(opts, ctx) {
+    const info = await initBackend(parseBackend(opts.backend, '--backend'));
+    const speed = await measureMatMulWithin();
+    if (opts.json) {
+      ctx.out(JSON.stringify({ ...(await backendRecord()), matMul: speed }));
+      return;
+    }
+    const kind = info.gpu ? 'yes' : info.device.kind === 'software-gpu' ? 'no (a software adapter: the GPU API runs on the CPU)' : 'no';
+    ctx.out(`backend: ${info.name}`);
+    ctx.out(`device: ${describeDevice(info.device)}`);
+    ctx.out(`GPU: ${kind}`);
+    ctx.out(`versions: ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const s of info.skipped) ctx.out(`not ${s.name}: ${s.reason}`);
+    ctx.out(`matMul ${speed.n}³ float32: ${speed.msPerProduct.toFixed(2)} ms (${speed.gflops.toFixed(1)} GFLOP/s)`);
+  },
+});

@@ -1,9 +1,9 @@
-import type { Command } from '../command';
+import { defineCommand } from '../command';
 import { InputError } from '../../util/errors';
 import { openCache } from '../../cache/reader';
 import { MANIFEST_FILE } from '../../cache/manifest';
 
-export const cacheInfoCommand: Command = {
+export const cacheInfoCommand = defineCommand({
   name: 'cache-info',
   summary: 'show an embedding cache\'s manifest; --verify checks every shard\'s sha256',
   usage: '<cache dir> [--verify] [--json]',
@@ -14,7 +14,7 @@ export const cacheInfoCommand: Command = {
   async run(opts, ctx) {
     const dir = opts._[0];
     if (!dir) throw new InputError('cache-info: give the cache folder as the argument');
-    const r = await openCache(dir, { verify: opts.verify as boolean, allowPart: true });
+    const r = await openCache(dir, { verify: opts.verify, allowPart: true });
     try {
       const m = r.manifest;
       if (opts.json) {
@@ -39,4 +39,4 @@ export const cacheInfoCommand: Command = {
       r.close();
     }
   },
-};
+});

@@ -15,5 +15,10 @@ import { dataCommand } from './data';
 import { reproduceCommand } from './reproduce';
 import { benchCommand } from './bench';
 
-/** Every CLI command, in the order `freshcache --help` lists them. Add new commands here. */
-export const commands: Command[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, boundCommand, syntheticCommand, dataCommand, reproduceCommand, benchCommand];
+/**
+ * Every CLI command, in the order `freshcache --help` lists them. Add new commands here.
+ * `Command<any>`: each `run` takes the values of its own flag table (main.ts parses them with that
+ * table), which TypeScript cannot relate to a generic OptionTable's.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: Command<any>[] = [startCommand, trainCommand, backendCommand, evaluateCommand, plotCommand, buildCacheCommand, mergeCacheCommand, cacheInfoCommand, searchCommand, fitCorrectorCommand, boundCommand, syntheticCommand, dataCommand, reproduceCommand, benchCommand];

@@ -1,8 +1,8 @@
-import type { Command } from '../command';
+import { defineCommand } from '../command';
 import { InputError } from '../../util/errors';
 import { mergeCache } from '../../cache/merge';
 
-export const mergeCacheCommand: Command = {
+export const mergeCacheCommand = defineCommand({
   name: 'merge-cache',
   summary: 'join the parts of a sharded cache build (build-cache --shard i/n) into one cache',
   usage: '--out caches/x caches/x.part0 caches/x.part1 ...',
@@ -14,7 +14,7 @@ export const mergeCacheCommand: Command = {
   async run(opts, ctx) {
     const parts = opts._;
     if (parts.length === 0) throw new InputError('merge-cache: give the part folders as arguments');
-    const m = await mergeCache({ parts, out: String(opts.out), move: opts.move as boolean, verify: opts.verify as boolean, progress: ctx.progress, signal: ctx.signal });
+    const m = await mergeCache({ parts, out: opts.out, move: opts.move, verify: opts.verify, progress: ctx.progress, signal: ctx.signal });
     ctx.out(`${opts.out}: ${m.rows} rows × ${m.dim} ${m.dtype} in ${m.shards.length} shard(s) from ${parts.length} parts`);
   },
-};
+});

@@ -1,39 +1,27 @@
-import * as fs from 'fs';
-import type { Command } from '../command';
+import { defineCommand } from '../command';
+import { readJsonFile } from '../args';
 import { assertFigureSpec, exportFigures } from '../../report';
-import { InputError } from '../../util/errors';
 
-export const plotCommand: Command = {
+export const plotCommand = defineCommand({
   name: 'plot',
   summary: 'export a figure spec (plotly JSON: {data, layout}) to PNG or SVG with headless Chromium',
   usage: '--spec fig.json --out fig.png',
   flags: {
     spec: { type: 'string', help: 'figure spec JSON file ({"data": [...], "layout": {...}})', placeholder: 'file', required: true },
     out: { type: 'string', help: 'output image; .png or .svg picks the format', placeholder: 'file', required: true },
-    width: { type: 'int', help: 'width in pixels (default: the layout width, else 900)' },
-    height: { type: 'int', help: 'height in pixels (default: the layout height, else 500)' },
-    scale: { type: 'number', help: 'PNG pixel-density multiplier', default: 2 },
+    width: { type: 'int', help: 'width in pixels', defaultText: 'the layout width, else 900', min: 1, max: 16384 },
+    height: { type: 'int', help: 'height in pixels', defaultText: 'the layout height, else 500', min: 1, max: 16384 },
+    scale: { type: 'number', help: 'PNG pixel-density multiplier', default: 2, min: 0, minExclusive: true, max: 16 },
   },
   async run(opts, ctx) {
-    const specFile = String(opts.spec);
-    let text: string;
-    try {
-      text = fs.readFileSync(specFile, 'utf8');
-    } catch {
-      throw new InputError(`--spec: cannot read '${specFile}'`);
-    }
-    let spec: unknown;
-    try {
-      spec = JSON.parse(text);
-    } catch (e) {
-      throw new InputError(`${specFile}: not valid JSON (${(e as Error).message})`);
-    }
+    const specFile = opts.spec;
+    const spec = readJsonFile(specFile, '--spec');
     assertFigureSpec(spec, specFile);
     if (spec.layout === undefined) spec.layout = {};
     const [r] = await exportFigures(
-      [{ spec, file: String(opts.out), width: opts.width as number | undefined, height: opts.height as number | undefined }],
-      { scale: opts.scale as number, signal: ctx.signal },
+      [{ spec, file: opts.out, width: opts.width, height: opts.height }],
+      { scale: opts.scale, signal: ctx.signal },
     );
     ctx.out(`${r.file}: ${r.bytes} bytes`);
   },
-};
+});

@@ -21,6 +21,10 @@ export interface ConvertBeirOptions extends ConvertCommonOptions {
   licence?: string;
   /** Keep queries that no chosen split judges (default false). */
   allQueries?: boolean;
+  /** Where the data came from, for dataset.json `source` (default: the absolute path of the folder converted). */
+  source?: string;
+  /** dataset.json `description` (default: says it is a BEIR-layout folder converted from that path). */
+  description?: string;
 }
 
 /**
@@ -56,6 +60,7 @@ export async function convertBeir(opts: ConvertBeirOptions): Promise<ConvertResu
   const allQueries = await loadQueries(paths.queries, { signal, progress });
   const known = new Set(allQueries.map((q) => q.id));
   const qrels: Record<string, Qrels> = {};
+  const qrelsSources: Record<string, { file: string; docFirstLine: Map<string, number> }> = {};
   const judged = new Set<string>();
   const notes: string[] = [];
   for (const split of splits) {
@@ -63,6 +68,7 @@ export async function convertBeir(opts: ConvertBeirOptions): Promise<ConvertResu
     if (!file) throw new InputError(`${path.join(dir, DATASET_FILES.qrelsDir, split + '.tsv')}: file not found (available splits: ${Object.keys(paths.qrels).join(', ') || 'none'})`);
     const loaded = await loadQrels(file, { signal, knownQueries: known });
     qrels[split] = loaded.qrels;
+    qrelsSources[split] = { file, docFirstLine: loaded.docFirstLine };
     for (const q of loaded.qrels.keys()) judged.add(q);
     notes.push(`${split}: ${loaded.qrels.size} queries, ${loaded.rows} qrels rows`);
   }
@@ -73,14 +79,16 @@ export async function convertBeir(opts: ConvertBeirOptions): Promise<ConvertResu
     opts.out,
     {
       name,
-      description: `BEIR ${name}`,
+      // provenance is what we know: the folder we read, or what the user says; never a guessed URL
+      description: opts.description ?? `BEIR-layout dataset converted from ${path.resolve(dir)}`,
       ...(opts.licence ? { licence: opts.licence } : {}),
-      source: `https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/${name}.zip`,
+      source: opts.source ?? path.resolve(dir),
       corpus: readCorpus(paths.corpus, { signal, progress }),
       queries,
       qrels,
+      qrelsSources,
       gzipCorpus: opts.gzipCorpus,
-      extra: { converter: 'convertBeir', from: dir },
+      extra: { converter: 'convertBeir', from: path.resolve(dir), ...(opts.splits ? { splits: opts.splits } : {}) },
     },
     { signal, progress },
   );

@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, inputErrorAt } from '../../util/errors';
 import { writeDataset } from '../beir';
+import { idProblem } from '../dataset';
 import type { AnswerRecord, CorpusDoc, Qrels, Query } from '../dataset';
 import { CONVERT_REPORT_EVERY, ConvertCommonOptions, ConvertResult, findSourceFile, parsePythonStringList, readQuotedTsv, requireSourceFile } from './common';
 import { readJsonArray } from './json-array';
@@ -55,7 +56,8 @@ export async function* readDprPassages(file: string, signal?: AbortSignal): Asyn
     }
     if (fields.length !== 3) throw inputErrorAt(file, lineNo, `expected 3 tab-separated fields (id, text, title), found ${fields.length}`);
     const [id, text, title] = fields;
-    if (id === '' || /[\t\r\n]/.test(id)) throw inputErrorAt(file, lineNo, `bad passage id ${JSON.stringify(id.slice(0, 40))} (expected a non-empty id without tabs or line breaks)`);
+    const why = idProblem(id);
+    if (why) throw inputErrorAt(file, lineNo, `bad passage id: ${why}`);
     yield { id, title, text: stripQuotes(text) };
   }
 }

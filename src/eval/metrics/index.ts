@@ -99,6 +99,18 @@ export function parseMetric(raw: string, where = 'metrics'): MetricSpec {
   return { name, kind, k, needsAnswers: kind === 'acc', label };
 }
 
+/**
+ * The `--metrics` option of the commands that score (declared once; each name checked as it is
+ * parsed, so a bad one is refused before any work): a command adds its default or defaultText.
+ */
+export const METRICS_OPTION = {
+  type: 'list',
+  of: 'string',
+  help: 'comma-separated metrics: mrr@k, mrr_msmarco@10, recall@k, p@k, success@k, ndcg@k (graded), map, acc@k',
+  placeholder: 'm1,m2',
+  check: (name: string, where: string) => void parseMetric(name, where),
+} as const;
+
 /** Parses a list of metric names, dropping duplicates (by canonical name), keeping order. */
 export function parseMetrics(raw: readonly string[], where = 'metrics'): MetricSpec[] {
   if (raw.length === 0) throw new InputError(`${where}: expected at least one metric`);
