@@ -26,49 +26,46 @@
  * Writes results/bench-scale.json and, with --save-dir (default bench/results), scale.json, scale.md
  * (table), scale-steps.json (plotly spec) and scale-steps.png (log-log plot, when chromium is there).
  *
- *   node --import tsx bench/scale.ts [--sizes 117791,500000,1000000,2000000] [--queries 1000]
- *        [--threads 2] [--M 16] [--ef-construction 64] [--ef 16,32,64,128,256] [--ann-max-rows 2000000]
- *        [--batch 64] [--negatives 4] [--pool 256] [--candidates 32] [--fraction 0.1]
- *        [--step-seconds 0.211] [--select-steps 5] [--save-dir bench/results] [--out results/bench-scale.json]
- *        [--work <dir>] [--keep]
+ *   node --import tsx bench/scale.ts [flags]   (--help lists them: SCALE_OPTIONS)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeJsonAtomic } from '../src/util/atomic';
+import { InputError } from '../src/util/errors';
+import { defineOptions, defaultsOf, type Values } from '../src/util/options';
 import type { tf } from '../src/tensor';
-import { median, peakRssMiB, qpsAtRecall, timeIt } from './harness';
+import { benchMain, median, peakRssMiB, qpsAtRecall, timeIt, writeBenchRecord } from './harness';
 import { cpuSecondsOf } from './search-vs-faiss';
 import { loadCorpusBase, scaleCorpus } from './scale-corpus';
 import { writeScaleReport } from './scale-report';
 
-export interface ScaleOptions {
-  sizes: number[];
-  queries: number;
-  threads: number;
-  M: number;
-  efConstruction: number;
-  efs: number[];
-  annMaxRows: number;
-  batch: number;
-  negatives: number;
-  pool: number;
-  candidates: number;
-  fraction: number;
-  stepSeconds: number;
-  selectSteps: number;
-  saveDir: string | null;
-  out: string;
-  work: string;
-  keep: boolean;
-}
-
-const DEFAULTS: ScaleOptions = {
-  sizes: [117791, 500000, 1000000, 2000000], queries: 1000, threads: 2, M: 16, efConstruction: 64, efs: [16, 32, 64, 128, 256],
-  annMaxRows: 2000000, batch: 64, negatives: 4, pool: 256, candidates: 32, fraction: 0.1, stepSeconds: 0.211, selectSteps: 5,
-  saveDir: path.join(__dirname, 'results'), out: path.join('results', 'bench-scale.json'), work: '', keep: false,
-};
+export const SCALE_OPTIONS = defineOptions({
+  sizes: { type: 'list', of: 'int', help: 'corpus rows per size', default: [117791, 500000, 1000000, 2000000], min: 1 },
+  queries: { type: 'int', help: 'dev queries of the search phase', default: 1000, min: 1 },
+  threads: { type: 'int', help: 'threads (tfjs intra-op, usearch)', default: 2, min: 1, max: 1024 },
+  M: { type: 'int', help: 'HNSW graph degree', flag: 'M', default: 16, min: 2, max: 1024 },
+  efConstruction: { type: 'int', help: 'HNSW ef_construction', default: 64, min: 1, max: 1_000_000 },
+  efs: { type: 'list', of: 'int', help: 'ef_search values of the sweep', flag: 'ef', default: [16, 32, 64, 128, 256], min: 1, max: 1_000_000 },
+  annMaxRows: { type: 'int', help: 'largest size that gets an HNSW index', default: 2000000, min: 0 },
+  batch: { type: 'int', help: 'training queries per selection step', default: 64, min: 1 },
+  negatives: { type: 'int', help: 'negatives selected per query', default: 4, min: 1, max: 100_000 },
+  pool: { type: 'int', help: 'HNSW candidate pool per query', default: 256, min: 1, max: 1_000_000 },
+  candidates: { type: 'int', help: 'amortised: candidates per query ranked on h(g′), re-scored by the current h', default: 32, min: 1, max: 1_000_000 },
+  fraction: { type: 'number', help: 'amortised: materialisation cost per step as a fraction of a step (sets K)', default: 0.1, min: 0, minExclusive: true },
+  stepSeconds: { type: 'number', help: 'the stale training step at 117k (train-step bench), seconds', default: 0.211, min: 0, minExclusive: true },
+  selectSteps: { type: 'int', help: 'timed selection steps per variant (after one warm-up)', default: 5, min: 1, max: 10_000 },
+  saveDir: { type: 'string', help: 'folder for scale.{json,md}, scale-steps.{json,png} (none: skip)', default: path.join(__dirname, 'results'), nullable: true, placeholder: 'dir' },
+  out: { type: 'string', help: 'JSON record', default: path.join('results', 'bench-scale.json'), placeholder: 'file' },
+  work: { type: 'string', help: 'folder for the caches', defaultText: 'a temporary folder', placeholder: 'dir' },
+  keep: { type: 'boolean', help: 'keep the caches and indexes', default: false },
+  // one phase in a child process (runScale starts them)
+  phase: { type: 'string', help: 'internal: run one phase', choices: ['build', 'search', 'select'] },
+  rows: { type: 'int', help: 'internal: the phase\'s corpus rows', min: 1 },
+  result: { type: 'string', help: 'internal: the phase\'s JSON result', placeholder: 'file' },
+});
+export type ScaleOptions = Omit<Values<typeof SCALE_OPTIONS>, 'phase' | 'rows' | 'result' | 'work'> & { work: string };
 
 /** One selection variant of a training step; phase 2 adds the whole step's time under the loop. */
 export interface VariantRecord {
@@ -115,7 +112,7 @@ function childJson(phase: string, rows: number, o: ScaleOptions, log: (l: string
 
 /** Runs every size and phase; writes the JSON record and the report. */
 export async function runScale(partial: Partial<ScaleOptions> = {}, log = (l: string) => process.stderr.write(l + '\n')): Promise<Record<string, unknown>> {
-  const o: ScaleOptions = { ...DEFAULTS, ...partial };
+  const o: ScaleOptions = { ...defaultsOf(SCALE_OPTIONS), work: '', ...partial };
   const ownWork = !o.work;
   if (ownWork) o.work = fs.mkdtempSync(path.join(os.tmpdir(), 'freshcache-scale-'));
   const started = Date.now();
@@ -131,12 +128,10 @@ export async function runScale(partial: Partial<ScaleOptions> = {}, log = (l: st
   } finally {
     if (ownWork && !o.keep) fs.rmSync(o.work, { recursive: true, force: true });
   }
-  const record = {
-    bench: 'scale', date: new Date().toISOString(), seconds: (Date.now() - started) / 1000,
-    loadAvgAtEnd: os.loadavg(), settings: { ...o, work: undefined, saveDir: undefined, out: undefined }, sizes,
-  };
-  fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  writeJsonAtomic(o.out, record);
+  const { work: _w, saveDir: _s, out: _o, ...settings } = o;
+  const record = writeBenchRecord(o.out, 'scale', {
+    seconds: (Date.now() - started) / 1000, loadAvgAtEnd: os.loadavg(), settings, sizes,
+  }, log);
   if (o.saveDir) await writeScaleReport(record, o.saveDir, log);
   log(`[scale] wrote ${o.out}${o.saveDir ? ` and ${o.saveDir}/scale.{json,md}, scale-steps.{json,png}` : ''}`);
   return record;
@@ -295,62 +290,19 @@ async function phaseSelect(rows: number, o: ScaleOptions) {
 
 // ---- command line ----
 
+/** The options a phase's child process needs, as flags. */
 function optionArgs(o: ScaleOptions): string[] {
   return ['--queries', o.queries, '--threads', o.threads, '--M', o.M, '--ef-construction', o.efConstruction, '--ef', o.efs.join(','),
     '--ann-max-rows', o.annMaxRows, '--batch', o.batch, '--negatives', o.negatives, '--pool', o.pool, '--candidates', o.candidates,
     '--fraction', o.fraction, '--step-seconds', o.stepSeconds, '--select-steps', o.selectSteps].map(String);
 }
 
-function parseArgs(argv: string[]): Partial<ScaleOptions> & { phase?: string; rows?: number; result?: string } {
-  const o: Partial<ScaleOptions> & { phase?: string; rows?: number; result?: string } = {};
-  const list = (v: string) => v.split(',').map(Number);
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i];
-    if (key === '--keep') { o.keep = true; continue; }
-    const v = argv[++i];
-    if (v === undefined) throw new Error(`${key}: expected a value`);
-    const num = () => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${key} ${v}: expected a positive number`);
-      return n;
-    };
-    switch (key) {
-      case '--sizes': o.sizes = list(v); break;
-      case '--queries': o.queries = num(); break;
-      case '--threads': o.threads = num(); break;
-      case '--M': o.M = num(); break;
-      case '--ef-construction': o.efConstruction = num(); break;
-      case '--ef': o.efs = list(v); break;
-      case '--ann-max-rows': o.annMaxRows = num(); break;
-      case '--batch': o.batch = num(); break;
-      case '--negatives': o.negatives = num(); break;
-      case '--pool': o.pool = num(); break;
-      case '--candidates': o.candidates = num(); break;
-      case '--fraction': o.fraction = num(); break;
-      case '--step-seconds': o.stepSeconds = num(); break;
-      case '--select-steps': o.selectSteps = num(); break;
-      case '--save-dir': o.saveDir = v === 'none' ? null : v; break;
-      case '--out': o.out = v; break;
-      case '--work': o.work = v; break;
-      case '--phase': o.phase = v; break;
-      case '--rows': o.rows = num(); break;
-      case '--result': o.result = v; break;
-      default: throw new Error(`unknown flag ${key}; see the header of bench/scale.ts`);
-    }
-  }
-  return o;
-}
-
 if (require.main === module) {
-  (async () => {
-    const a = parseArgs(process.argv.slice(2));
-    if (!a.phase) return void (await runScale(a));
-    const o: ScaleOptions = { ...DEFAULTS, ...a };
-    const phases: Record<string, (rows: number, o: ScaleOptions) => Promise<unknown>> = { build: phaseBuild, search: phaseSearch, select: phaseSelect };
-    if (!phases[a.phase] || !a.rows || !a.result) throw new Error(`--phase build|search|select needs --rows and --result`);
-    writeJsonAtomic(a.result, await phases[a.phase](a.rows, o));
-  })().catch((e) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.stack : e}\n`);
-    process.exit(1);
+  benchMain('bench/scale.ts', 'cache build, exact and HNSW search, and per-step negative selection as the corpus grows', SCALE_OPTIONS, async (a) => {
+    const { phase, rows, result, work, ...rest } = a;
+    if (!phase) return runScale({ ...rest, work: work ?? '' });
+    if (!rows || !result || !work) throw new InputError('--phase needs --rows, --result and --work');
+    const phases = { build: phaseBuild, search: phaseSearch, select: phaseSelect };
+    writeJsonAtomic(result, await phases[phase as keyof typeof phases](rows, { ...rest, work }));
   });
 }
