@@ -15,6 +15,8 @@ import type { SizeRecord, VariantRecord } from './scale';
 
 interface ScaleRecord {
   date: string;
+  /** The command that made the record (writeBenchRecord). */
+  command?: string;
   seconds: number;
   loadAvgAtEnd: number[];
   settings: { stepSeconds: number; fraction: number; candidates: number; pool: number; batch: number; negatives: number; threads: number; queries: number; M: number; efConstruction: number };
@@ -67,7 +69,7 @@ export function scaleGoals(rec: ScaleRecord): { what: string; value: number | nu
 export function scaleMarkdown(rec: ScaleRecord): string {
   const s = rec.settings;
   const L: string[] = ['# Scaling benchmark', ''];
-  L.push(`${rec.date}, \`npm run bench -- --only scale\` (bench/scale.ts), ${fmt(rec.seconds)} s; load average at the end ${rec.loadAvgAtEnd.map((x) => x.toFixed(2)).join(' / ')} on a shared machine; ${s.threads} threads.`, '');
+  L.push(`${rec.date}, \`${rec.command ?? 'npm run bench -- --only scale'}\`, ${fmt(rec.seconds)} s; load average at the end ${rec.loadAvgAtEnd.map((x) => x.toFixed(2)).join(' / ')} on a shared machine; ${s.threads} threads.`, '');
   L.push('Corpus: the WordNet default task (117,791 passages), then passages made from it (bench/scale-corpus.ts: a real passage with half its words replaced by words drawn from the corpus\'s word frequencies), embedded by the GloVe bag encoder (100-d, normalised).', '');
   L.push('## Cache and search', '');
   L.push('Wall-clock figures, and in brackets the same per CPU-second of the process (all its threads): the work done, which waiting for a core on a loaded machine does not inflate.', '');
