@@ -7,7 +7,8 @@
  * bench/results/bench.{json,md}; a quick pass to bench/results/bench-quick.{json,md}.
  *
  * Sections (--only picks some): backends, encoder, corrector-fit, train-step, search-faiss, search,
- * cache-build, eval, theory, refresh-cost.
+ * cache-build, eval, theory, refresh-cost, scale (not in a plain full pass: about an hour; run it
+ * with --only scale, which also writes bench/results/scale.{md,json} and the scale-steps plot).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,8 +18,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic';
 import { InputError } from '../src/util/errors';
 import { fmt, goalStatus, runChild, type Goal, type GoalStatus } from './harness';
 import { describeMachine, machineMarkdown, measureDiskWrite, measureMemoryBandwidth } from './machine';
+import { scaleGoals } from './scale-report';
 
-export const BENCH_SECTIONS = ['backends', 'encoder', 'corrector-fit', 'train-step', 'search-faiss', 'search', 'cache-build', 'eval', 'theory', 'refresh-cost'] as const;
+export const BENCH_SECTIONS = ['backends', 'encoder', 'corrector-fit', 'train-step', 'search-faiss', 'search', 'cache-build', 'eval', 'theory', 'refresh-cost', 'scale'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -70,7 +72,7 @@ const GOAL_PEER: Goal = { what: 'ours / peer throughput', kind: 'at-least', targ
 export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md: string; rows: BenchRow[]; saved: string[] }> {
   const quick = !!o.quick;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const only = o.only?.length ? o.only : [...BENCH_SECTIONS];
+  const only = o.only?.length ? o.only : BENCH_SECTIONS.filter((x) => x !== 'scale');
   for (const s of only) if (!(BENCH_SECTIONS as readonly string[]).includes(s)) throw new InputError(`--only: unknown benchmark '${s}'; expected some of ${BENCH_SECTIONS.join(', ')}`);
   const threads = o.threads ?? 2;
   const outDir = o.outDir ?? path.join(ROOT, 'results');
@@ -96,7 +98,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
   const out = (name: string) => path.join(outDir, `bench-${name}.json`);
   const script = (file: string) => path.join(ROOT, 'bench', file);
   const py = ['--python', python];
-  const plans: Record<Exclude<BenchSection, 'refresh-cost'>, { file: string; args: string[]; outFile: string }> = {
+  const plans: Record<Exclude<BenchSection, 'refresh-cost'>, { file: string; args: string[]; outFile: string; timeoutSeconds?: number }> = {
     backends: { file: 'backends.ts', outFile: out('backends'), args: quick ? ['--quick'] : [] },
     encoder: { file: 'encoder-throughput.ts', outFile: out('encoder'), args: [...(quick ? ['--sizes', 'small', '--rounds', '2', '--reps', '1'] : ['--rounds', '3', '--reps', '2']), '--threads', String(threads), ...py] },
     'corrector-fit': { file: 'corrector-fit.ts', outFile: out('corrector-fit'), args: [...(quick ? ['--configs', 'small-gelu', '--rounds', '2'] : ['--rounds', '3']), '--threads', String(threads), ...py] },
@@ -106,6 +108,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
     'cache-build': { file: 'cache-build.ts', outFile: out('cache-build'), args: quick ? ['--sizes', '20000,100000'] : [] },
     eval: { file: 'eval-large-run.ts', outFile: out('eval'), args: ['--lines', quick ? '1000000' : '10000000'] },
     theory: { file: 'theory.ts', outFile: out('theory'), args: quick ? ['--no-sweep'] : [] },
+    scale: { file: 'scale.ts', outFile: out('scale'), timeoutSeconds: quick ? 1800 : 4 * 3600, args: [...(quick ? ['--sizes', '117791,300000', '--queries', '200', '--ef', '32,64,128', '--select-steps', '3', '--save-dir', 'none'] : []), '--threads', String(threads)] },
   };
 
   const runs: SectionRun[] = [];
@@ -121,7 +124,7 @@ export async function runBench(o: BenchOptions = {}): Promise<{ json: string; md
     }
     const args = [...plan.args, '--out', plan.outFile];
     log(`[${name}] node --import tsx bench/${plan.file} ${args.join(' ')}`);
-    const r = await runChild(process.execPath, ['--import', 'tsx', file, ...args], { env, log, prefix: `[${name}] `, signal: o.signal, timeoutSeconds: quick ? 900 : 1800 });
+    const r = await runChild(process.execPath, ['--import', 'tsx', file, ...args], { env, log, prefix: `[${name}] `, signal: o.signal, timeoutSeconds: plan.timeoutSeconds ?? (quick ? 900 : 1800) });
     let json: any;
     let error: string | undefined;
     if (r.code !== 0) error = `exit ${r.code}: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}`;
@@ -224,13 +227,14 @@ export function rowsOf(run: SectionRun, limits: { memoryGBps: number; diskWriteM
       for (const r of j.results) {
         const e = r.exact;
         out.push(row(s, `exact top-${r.k}, ${r.dataset} ${fmt(r.rows)}×${r.dim}, ${r.queries} queries`, `${fmt(e.ours.queriesPerSecond)} q/s`, e.faiss ? `FAISS IndexFlatIP ${fmt(e.faiss.queriesPerSecond)} q/s` : 'not run', e.ratioQpsOursOverFaiss, GOAL_PEER,
-          e.topkAgreement !== null ? `top-${r.k} agreement ${fmt(e.topkAgreement)}` : undefined));
+          [e.topkAgreement !== null ? `top-${r.k} agreement ${fmt(e.topkAgreement)}` : '', e.ratioCpuFaissOverOurs ? `CPU time FAISS / ours ${fmt(e.ratioCpuFaissOverOurs)}` : '', e.peakRssMiBAfter ? `peak RSS ${fmt(e.peakRssMiBAfter)} MiB (data included)` : ''].filter(Boolean).join('; ') || undefined));
         if (r.ann?.atEqualRecall) {
           for (const a of r.ann.atEqualRecall) {
-            out.push(row(s, `HNSW at recall@${r.k} ≥ ${a.targetRecall}, ${r.dataset} ${fmt(r.ann.rows)} rows (M ${r.ann.M})`,
+            const c = (r.ann.atEqualRecallCpu as { targetRecall: number; ratio: number | null }[] | undefined)?.find((x) => x.targetRecall === a.targetRecall);
+            out.push(row(s, `HNSW at recall@${r.k} ≥ ${a.targetRecall}, ${r.dataset} ${fmt(r.ann.rows)} rows (M ${r.ann.M}${r.ann.quantization && r.ann.quantization !== 'f32' ? `, usearch ${r.ann.quantization}` : ''})`,
               a.oursQps !== null ? `usearch ${fmt(a.oursQps)} q/s (first reached at ef ${a.ours.ef}: recall ${fmt(a.ours.recall)})` : 'not reached',
               a.peerQps !== null ? `FAISS HNSW ${fmt(a.peerQps)} q/s (first reached at efSearch ${a.peer.ef}: recall ${fmt(a.peer.recall)})` : 'not reached', a.ratio, GOAL_PEER,
-              'q/s interpolated at exactly the target recall between sweep points'));
+              `q/s interpolated at exactly the target recall between sweep points${c?.ratio ? `; on CPU time per query: ${fmt(c.ratio)}x` : ''}`));
           }
           out.push(row(s, `HNSW build, ${r.dataset} ${fmt(r.ann.rows)} rows`, `usearch ${fmt(r.ann.buildSeconds.ours)} s`, r.ann.buildSeconds.faiss ? `FAISS ${fmt(r.ann.buildSeconds.faiss)} s` : '–',
             r.ann.buildSeconds.faiss ? r.ann.buildSeconds.faiss / r.ann.buildSeconds.ours : null, null));
@@ -252,6 +256,17 @@ export function rowsOf(run: SectionRun, limits: { memoryGBps: number; diskWriteM
       const lines = quick ? '1000000' : '10000000';
       const r = j.byLines?.[lines];
       if (r) out.push(row(s, `evaluate a ${fmt(r.lines)}-line run (${fmt(r.runMiB)} MiB), 8 metrics`, `${fmt(r.evaluate.seconds)} s, peak RSS ${fmt(r.evaluate.peakRssMiB)} MiB`, `readLines twice ${fmt(r.readLinesTwice.seconds)} s`, r.readLinesTwice.seconds / r.evaluate.seconds, { what: 'read-twice time / evaluate time', kind: 'at-least', target: 1 }));
+    } else if (s === 'scale') {
+      for (const z of j.sizes) {
+        const h = z.search.hnsw;
+        out.push(row(s, `scale: cache build and search, ${fmt(z.rows)} rows × ${z.dim}`, `build ${fmt(z.build.rowsPerSecond)} rows/s (peak RSS ${fmt(z.build.peakRssMiB)} MiB); exact ${fmt(z.search.exact.queriesPerSecond)} q/s; HNSW ${h ? `${fmt(h.qpsAtRecall095)} q/s at recall 0.95` : 'not built'}`, '–', null, null));
+        const sel = (z.select?.variants ?? []).map((v: { name: string; selectSeconds: number; every?: number }) => `${v.name} ${fmt(v.selectSeconds * 1000)}${v.every ? ` (K ${v.every})` : ''}`).join(', ');
+        if (sel) out.push(row(s, `scale: negative selection per step, ${fmt(z.rows)} rows (ms)`, sel, '–', null, null));
+      }
+      for (const g of scaleGoals(j)) {
+        const goal: Goal = g.what.includes('overhead') ? { what: 'step overhead', kind: 'at-most', target: 0.3 } : { what: 'step time ratio', kind: 'at-most', target: 2 };
+        out.push(row(s, `scale: ${g.what}`, fmt(g.value), '–', g.value, goal));
+      }
     } else if (s === 'theory') {
       if (j.bound) out.push(row(s, `bound estimate: corrector ${j.bound.dim}→${j.bound.width}→${j.bound.dim}, ${fmt(j.bound.pairs)} pairs`, `${fmt(j.bound.seconds)} s`, '–', null, null));
       if (j.sweep) out.push(row(s, `default synthetic sweep (${j.sweep.points} points, ${j.sweep.runs} runs)`, `${fmt(j.sweep.seconds)} s`, 'goal: 5 minutes', j.sweep.seconds, { what: 'seconds', kind: 'at-most', target: 300 }));

@@ -9,14 +9,17 @@ reads JSON lines on stdin, answers one JSON line each ({"ok": true, ...}):
         raw little-endian float32, row-major; answers rows, nq
     {"cmd": "flat", "k": 10, "out": "/tmp/x/faiss-flat.i64"}   one timed IndexFlatIP search of all queries;
         answers seconds; writes the top-k row ids (int64 [nq, k]) to "out" when given
-    {"cmd": "hnsw_build", "M": 16, "efConstruction": 128}      answers seconds
+    {"cmd": "hnsw_build", "M": 16, "efConstruction": 128}      answers seconds ("file": "x.faiss" reads the index
+        from there if it exists, seconds null; else builds it and writes it there)
     {"cmd": "hnsw", "k": 10, "efSearch": 64, "reps": 1}        timed searches (seconds per search, mean of reps) and
         recall@k against the flat result (|approx ∩ exact| / k, averaged over queries)
+    {"cmd": "threads", "n": 1}                                  OpenMP threads from now on
     {"cmd": "quit"}
 Standalone: python faiss_search.py --rows 100000 --dim 128 --queries 1000 (random data, prints JSON).
 """
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -48,13 +51,21 @@ def flat_search(msg):
 
 
 def hnsw_build(msg):
+    """Builds the HNSW index; with "file", reads it from there when it exists (seconds: null), else
+    builds it and writes it there (repeated sweeps on the same data skip the build)."""
     d = state["data"].shape[1]
+    file = msg.get("file")
+    if file and os.path.exists(file):
+        state["hnsw"] = faiss.read_index(file)
+        return {"seconds": None}
     idx = faiss.IndexHNSWFlat(d, int(msg["M"]), faiss.METRIC_INNER_PRODUCT)
     idx.hnsw.efConstruction = int(msg["efConstruction"])
     t0 = time.perf_counter()
     idx.add(state["data"])
     secs = time.perf_counter() - t0
     state["hnsw"] = idx
+    if file:
+        faiss.write_index(idx, file)
     return {"seconds": secs}
 
 
@@ -78,7 +89,12 @@ def hnsw_search(msg):
     return {"seconds": secs, "recall": recall(ids, state["exact"])}
 
 
-CMDS = {"load": load, "flat": flat_search, "hnsw_build": hnsw_build, "hnsw": hnsw_search}
+def threads(msg):
+    faiss.omp_set_num_threads(int(msg["n"]))
+    return {"threads": int(msg["n"])}
+
+
+CMDS = {"load": load, "flat": flat_search, "hnsw_build": hnsw_build, "hnsw": hnsw_search, "threads": threads}
 
 
 def main():
@@ -94,7 +110,6 @@ def main():
         rng = np.random.default_rng(0)
         data = rng.standard_normal((a.rows, a.dim), dtype=np.float32)
         q = rng.standard_normal((a.queries, a.dim), dtype=np.float32)
-        import os
         import tempfile
         tmp = tempfile.mkdtemp()
         data.tofile(os.path.join(tmp, "d.f32"))

@@ -2,6 +2,7 @@
 export * from './types';
 export * from '../util/f16';
 export { MemoryEmbeddings, gatherRows } from './memory';
+export { HalfEmbeddings } from './half';
 export { buildCache, saveEmbeddings, defaultTextOf, type BuildCacheOptions, type SaveEmbeddingsOptions, type CorpusDoc } from './build';
 export { mergeCache, type MergeCacheOptions } from './merge';
 export { openCache, CacheReader, verifyChecksums, type OpenCacheOptions } from './reader';

@@ -9,22 +9,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { tf } from '../tensor';
 import { InputError, throwIfAborted } from '../util/errors';
 import { sha256File } from '../util/hash';
 import { tempPathFor, writeJsonAtomic } from '../util/atomic';
 import type { ProgressFn } from '../util/progress';
 import type { EmbeddingSource } from '../cache/types';
 import { Exclusions, RunningTopK, type ExcludeSets } from './topk';
-import { gumbelAt, queryKeys } from './noise';
-import { DEFAULT_BLOCK_ROWS } from './exact';
+import { rescorePool } from './pool';
 import {
   checkBeta, checkK, queryShape, queriesToArray, resolveSeed,
   type BlockTransform, type QueryInput, type SampleOptions, type SearchResult,
 } from './types';
 
 export type AnnMetric = 'ip' | 'cos' | 'l2sq';
-export type AnnQuantization = 'f32' | 'f16' | 'i8';
+export type AnnQuantization = 'f32' | 'f16' | 'bf16' | 'i8';
 
 /** HNSW settings: graph degree M (connectivity) and the candidate-list sizes for add and search. */
 export interface AnnSettings {
@@ -57,7 +55,7 @@ export interface AnnIndexMeta {
 }
 
 const METRICS: Record<AnnMetric, MetricKind> = { ip: MetricKind.IP, cos: MetricKind.Cos, l2sq: MetricKind.L2sq };
-const SCALARS: Record<AnnQuantization, ScalarKind> = { f32: ScalarKind.F32, f16: ScalarKind.F16, i8: ScalarKind.I8 };
+const SCALARS: Record<AnnQuantization, ScalarKind> = { f32: ScalarKind.F32, f16: ScalarKind.F16, bf16: ScalarKind.BF16, i8: ScalarKind.I8 };
 
 /** Settings with defaults filled and values checked. */
 export function resolveAnnSettings(s: Partial<AnnSettings> = {}): AnnSettings {
@@ -293,66 +291,10 @@ export async function candidatePoolSearch(options: CandidatePoolOptions): Promis
   throwIfAborted(options.signal, 'search');
   const qa = await queriesToArray(queries);
   const pool = index.search(qa, Math.max(poolSize, k), { exclude: options.exclude, threads: options.threads });
-  const kp = pool.k;
-  // union of the pools, read in runs of nearby rows
-  const union = Int32Array.from(new Set(Array.from(pool.indices).filter((r) => r >= 0))).sort();
-  const position = new Map<number, number>();
-  union.forEach((r, i) => position.set(r, i));
-  const rowsData = readRows(source, union);
-  const blockRows = options.blockRows ?? DEFAULT_BLOCK_ROWS;
-  let scored: Float32Array = rowsData;
-  if (transform) {
-    scored = new Float32Array(union.length * d);
-    for (let s = 0; s < union.length; s += blockRows) {
-      throwIfAborted(options.signal, 'search');
-      const e = Math.min(union.length, s + blockRows);
-      const out = tf.tidy(() => {
-        const t = transform(tf.tensor2d(rowsData.subarray(s * source.dim, e * source.dim), [e - s, source.dim]));
-        if (t.rank !== 2 || t.shape[0] !== e - s || t.shape[1] !== d) {
-          throw new InputError(`transform: returned shape [${t.shape}] for a block of ${e - s} rows; expected [${e - s}, ${d}]`);
-        }
-        return t;
-      });
-      try {
-        scored.set((await out.data()) as Float32Array, s * d);
-      } finally {
-        out.dispose();
-      }
-    }
-  }
-  const top = new RunningTopK(nq, k);
-  for (let q = 0; q < nq; q++) {
-    const [ka, kb] = sample ? queryKeys(seed, q) : [0, 0];
-    for (let j = 0; j < kp; j++) {
-      const row = pool.indices[q * kp + j];
-      if (row < 0) continue;
-      const p = position.get(row)! * d;
-      let s = 0;
-      for (let i = 0; i < d; i++) s += qa[q * d + i] * scored[p + i];
-      const score = Math.fround(s);
-      const key = sample ? Math.fround(sample.beta * score + gumbelAt(ka, kb, row)) : score;
-      top.offer(q, key, row, score);
-    }
-  }
-  const result: SearchResult = { nq, k, indices: top.rows, scores: top.scores };
-  if (sample) result.keys = Float32Array.from(top.keys);
-  return result;
-}
-
-/** Rows `sortedRows` (ascending, distinct) of `source`, row-major; nearby rows are read in one call. */
-export function readRows(source: EmbeddingSource, sortedRows: Int32Array, maxGap = 16): Float32Array {
-  const dim = source.dim;
-  const out = new Float32Array(sortedRows.length * dim);
-  let i = 0;
-  while (i < sortedRows.length) {
-    let j = i;
-    while (j + 1 < sortedRows.length && sortedRows[j + 1] - sortedRows[j] <= maxGap) j++;
-    const start = sortedRows[i];
-    const block = source.read(start, sortedRows[j] + 1);
-    for (let t = i; t <= j; t++) out.set(block.subarray((sortedRows[t] - start) * dim, (sortedRows[t] - start + 1) * dim), t * dim);
-    i = j + 1;
-  }
-  return out;
+  return (await rescorePool({
+    source, queries: qa, queryDim: d, pool, k, transform, blockRows: options.blockRows, signal: options.signal,
+    sample: sample ? { beta: sample.beta, seed } : undefined,
+  })).result;
 }
 
 /**

@@ -7,11 +7,16 @@ import { candidatePoolSearch, type AnnIndex } from './ann';
 import type { SearchResult } from './types';
 
 export * from './types';
-export { exactSearch, DEFAULT_BLOCK_ROWS, type ExactSearchOptions } from './exact';
+export { exactSearch, defaultBlockRows, DEFAULT_BLOCK_ROWS, type ExactSearchOptions } from './exact';
 export { gumbelTopK, softmax, type GumbelSearchOptions } from './gumbel';
 export { RunningTopK, Exclusions } from './topk';
+export { rescorePool, readRows, type RescorePoolOptions } from './pool';
 export {
-  AnnIndex, buildAnnIndex, openAnnIndex, candidatePoolSearch, recallAtK, readRows, resolveAnnSettings,
+  AmortisedSelection, amortisationPeriod,
+  type AmortisedSelectionOptions, type AmortisedSelectOptions, type CorrectedSelection, type AmortisedSnapshot,
+} from './corrected';
+export {
+  AnnIndex, buildAnnIndex, openAnnIndex, candidatePoolSearch, recallAtK, resolveAnnSettings,
   DEFAULT_ANN_SETTINGS, ANN_INDEX_FILE, ANN_META_FILE,
   type AnnSettings, type AnnMetric, type AnnQuantization, type AnnIndexMeta, type BuildAnnOptions,
   type OpenAnnOptions, type CandidatePoolOptions,

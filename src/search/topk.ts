@@ -86,6 +86,12 @@ export class Exclusions {
     return a.length === 0 ? 0 : lowerBound(a, end) - lowerBound(a, start);
   }
 
+  /** The excluded rows of query q in [start, end), ascending. */
+  rowsIn(q: number, start: number, end: number): Int32Array {
+    const a = this.sorted[q];
+    return a.length === 0 ? a : a.subarray(lowerBound(a, start), lowerBound(a, end));
+  }
+
   /** max over queries of countIn(q, start, end). */
   maxIn(start: number, end: number): number {
     let m = 0;

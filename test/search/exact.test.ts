@@ -7,7 +7,7 @@ import { AbortedError, InputError } from '../../src/util/errors';
 import { exactSearch } from '../../src/search/exact';
 import { searchCache } from '../../src/search';
 import type { SearchResult } from '../../src/search/types';
-import { mlpJs, naiveTopK, randomMatrix, randomMlp, type Mlp } from './helpers';
+import { mlpJs, mlpTransform, naiveTopK, randomMatrix, randomMlp } from './helpers';
 
 before(async () => {
   await initBackend();
@@ -31,15 +31,6 @@ function assertMatches(got: SearchResult, ref: { indices: number[][]; scores: nu
       }
     }
   }
-}
-
-function mlpTransform(m: Mlp) {
-  const w1 = tf.tensor2d(m.w1, [m.d, m.h]);
-  const b1 = tf.tensor1d(m.b1);
-  const w2 = tf.tensor2d(m.w2, [m.h, m.d]);
-  const b2 = tf.tensor1d(m.b2);
-  const fn = (e: tf.Tensor2D) => tf.add(e, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(e, w1), b1)), w2), b2)) as tf.Tensor2D;
-  return { fn, dispose: () => tf.dispose([w1, b1, w2, b2]) };
 }
 
 describe('exactSearch', () => {

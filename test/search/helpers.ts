@@ -1,4 +1,5 @@
 /** Naive references and fixtures for the search tests. */
+import { tf } from '../../src/tensor';
 import { Rng } from '../../src/util/rng';
 
 export function randomMatrix(rng: Rng, rows: number, dim: number, scale = 1): Float32Array {
@@ -23,6 +24,16 @@ export interface Mlp { d: number; h: number; w1: Float32Array; b1: Float32Array;
 
 export function randomMlp(rng: Rng, d: number, h: number): Mlp {
   return { d, h, w1: randomMatrix(rng, d, h, 0.5), b1: randomMatrix(rng, 1, h, 0.1), w2: randomMatrix(rng, h, d, 0.5), b2: randomMatrix(rng, 1, d, 0.1) };
+}
+
+/** The MLP as a block transform on the backend (float32); dispose() frees its weights. */
+export function mlpTransform(m: Mlp) {
+  const w1 = tf.tensor2d(m.w1, [m.d, m.h]);
+  const b1 = tf.tensor1d(m.b1);
+  const w2 = tf.tensor2d(m.w2, [m.h, m.d]);
+  const b2 = tf.tensor1d(m.b2);
+  const fn = (e: tf.Tensor2D) => tf.add(e, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(e, w1), b1)), w2), b2)) as tf.Tensor2D;
+  return { fn, dispose: () => tf.dispose([w1, b1, w2, b2]) };
 }
 
 /** The MLP in plain JS (float64). */

@@ -5,6 +5,7 @@ import { datasetFolderOf, resolveEncoderSpec } from '../../train/encoder-spec';
 import { ZERO_SHOT_ENCODER } from '../../train/zero-shot';
 import { CACHE_DTYPES } from '../../cache/types';
 import { SEED_RANGE } from '../../train/config';
+import { shardFromEnvironment } from '../../cache/shard-env';
 
 /** Parses `--shard i/n` (0 <= i < n). */
 export function parseShardFlag(value: string | undefined): { index: number; count: number } | undefined {
@@ -27,7 +28,7 @@ export const buildCacheCommand = defineCommand({
     dim: { type: 'int', help: 'output dimension of the random encoder', default: 128, min: 1, max: 65536 },
     seed: { type: 'int', help: 'seed of the random encoder', default: 0, ...SEED_RANGE },
     dtype: { type: 'string', help: 'storage type of the shards', default: 'f32', choices: CACHE_DTYPES },
-    shard: { type: 'string', help: 'build part i of n (0-based, e.g. $SLURM_ARRAY_TASK_ID/n); join the parts with merge-cache', placeholder: 'i/n' },
+    shard: { type: 'string', help: 'build part i of n (0-based); without it, from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX/FRESHCACHE_SHARD_COUNT or FRESHCACHE_SHARD (0/1: the whole corpus); join the parts with merge-cache', placeholder: 'i/n' },
     totalRows: { type: 'int', help: 'corpus rows', defaultText: 'counted (sharded builds)', min: 1 },
     batchSize: { type: 'int', help: 'texts per encoder call', default: 256, min: 1, max: 1 << 20 },
     shardRows: { type: 'int', help: 'rows per shard file (the same for every part)', default: 65536, min: 1, max: 1 << 30 },
@@ -35,6 +36,8 @@ export const buildCacheCommand = defineCommand({
     checkDuplicates: { type: 'boolean', help: 'refuse repeated corpus ids (keeps all ids in memory)', default: true },
   },
   async run(opts, ctx) {
+    const fromEnv = opts.shard === undefined ? shardFromEnvironment(process.env) : undefined;
+    if (fromEnv) ctx.log(`build-cache: part ${fromEnv.index}/${fromEnv.count} from ${fromEnv.from} (--shard 0/1 builds the whole corpus)`);
     const spec = opts.encoder;
     if (spec !== 'random') await ctx.backend();
     const dataset = opts.dataset ?? datasetFolderOf(opts.corpus);
@@ -48,7 +51,7 @@ export const buildCacheCommand = defineCommand({
         encoder,
         encoderName: spec,
         dtype: opts.dtype,
-        shard: parseShardFlag(opts.shard),
+        shard: parseShardFlag(opts.shard) ?? fromEnv,
         totalRows: opts.totalRows,
         batchSize: opts.batchSize,
         shardRows: opts.shardRows,
