@@ -101,17 +101,24 @@ export function scaleMarkdown(rec: ScaleRecord): string {
 export function scalePlot(rec: ScaleRecord) {
   const names = Array.from(new Set(rec.sizes.flatMap((z) => z.select?.variants.map((v) => v.name) ?? [])));
   const series: LineSeries[] = [];
-  for (const n of names) {
+  // one colour per variant (its selection solid, its whole step dashed), distinct across variants
+  const palette = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860', '#da8bc3'];
+  for (const [i, n] of names.entries()) {
+    const color = palette[i % palette.length];
     const pts = rec.sizes.flatMap((z) => {
       const v = z.select?.variants.find((x) => x.name === n);
       return v ? [{ z, v }] : [];
     });
-    series.push({ name: `${LABELS[n] ?? n}: selection`, x: pts.map((p) => p.z.rows), y: pts.map((p) => p.v.selectSeconds), mode: 'lines+markers' });
+    series.push({ name: `${LABELS[n] ?? n}: selection`, x: pts.map((p) => p.z.rows), y: pts.map((p) => p.v.selectSeconds), mode: 'lines+markers', color });
     const steps = pts.map((p) => stepSecondsOf(rec, p.z, p.v));
     const measured = steps.every((x) => x?.measured);
-    series.push({ name: `${LABELS[n] ?? n}: step${measured ? '' : ' (est.)'}`, x: pts.map((p) => p.z.rows), y: steps.map((x) => x?.seconds ?? NaN), mode: 'lines+markers', dash: 'dash' });
+    series.push({ name: `${LABELS[n] ?? n}: step${measured ? '' : ' (est.)'}`, x: pts.map((p) => p.z.rows), y: steps.map((x) => x?.seconds ?? NaN), mode: 'lines+markers', dash: 'dash', color });
   }
-  return linePlot({ title: 'Per-step time against corpus size', x: { label: 'cached rows', log: true }, y: { label: 'seconds per step', log: true }, series, width: 900, height: 520 });
+  const spec = linePlot({ title: 'Per-step time against corpus size', x: { label: 'cached rows', log: true }, y: { label: 'seconds per step', log: true }, series, width: 900, height: 520 });
+  // ticks at the measured sizes only: under one decade, plotly's minor log ticks crowd into each other
+  const sizes = rec.sizes.map((z) => z.rows);
+  Object.assign(spec.layout.xaxis as Record<string, unknown>, { tickvals: sizes, ticktext: sizes.map((r) => r.toLocaleString('en-US')), dtick: undefined });
+  return spec;
 }
 
 /** Writes scale.json, scale.md, scale-steps.json and (when chromium is there) scale-steps.png into `dir`. */
