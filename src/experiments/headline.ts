@@ -26,7 +26,7 @@ import {
 } from '../report';
 import { runExperiment, runConfig, type ExperimentRow } from './experiment';
 import { initialCacheFolder, runFolderPath, runFolderState } from './run-folder';
-import { HEADLINE_EXPERIMENT, headlineGrid, estimateRunSeconds, formatPlan, readRunTimes, type HeadlineSpec, type PlannedRun, type RunTimes } from './headline-grid';
+import { HEADLINE_EXPERIMENT, headlineGrid, type HeadlinePart, estimateRunSeconds, formatPlan, readRunTimes, type HeadlineSpec, type PlannedRun, type RunTimes } from './headline-grid';
 
 /** Tokens per text of the BERT-base projection: a 100-word passage as WordPiece tokens (DPR's passages), rounded to the usual maximum length. */
 export const PROJECTION_TOKENS = 128;
@@ -44,6 +44,8 @@ export interface HeadlineOptions {
   command: string;
   /** Print the plan and stop. */
   planOnly?: boolean;
+  /** The parts of the grid to run and summarise (default: all). */
+  parts?: readonly HeadlinePart[];
   fresh?: boolean;
   runsDir?: string;
   resultsDir?: string;
@@ -77,7 +79,7 @@ export async function runHeadline(o: HeadlineOptions): Promise<{ plan: string; s
   const runsDir = o.runsDir ?? 'runs';
   const log = o.log ?? (() => {});
   const { steps, lr } = resolveConfig(o.base);
-  const specs = headlineGrid(steps, lr);
+  const specs = headlineGrid(steps, lr, o.parts);
   const times = o.times ?? readRunTimes();
   const plan = formatPlan(specs, planHeadline(specs, { base: o.base, seeds: o.seeds, dataset: o.dataset, name, runsDir, times }), times);
   log(plan);
