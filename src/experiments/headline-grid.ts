@@ -35,6 +35,10 @@ export const HARD_REFRESH = [100, 20] as const;
 /** The steps the grid's step counts are written for. */
 const GRID_STEPS = 400;
 
+/** The grid's parts: the drift speeds (the headline), the corrector's knobs at the default drift, the second regime. */
+export const HEADLINE_PARTS = ['drift', 'knobs', 'hard'] as const;
+export type HeadlinePart = (typeof HEADLINE_PARTS)[number];
+
 /** A run of the grid: a variant of the experiment, where it sits, and its seeds when not all. */
 export interface HeadlineSpec extends Variant {
   group: HeadlineGroup;
@@ -58,7 +62,7 @@ function knobs(steps: number): { knob: string; strategy: string; config: TrainCo
 }
 
 /** The grid for runs of `steps` steps at default encoder learning rate `lr` (a short run's coinciding intervals once). */
-export function headlineGrid(steps: number, lr: number): HeadlineSpec[] {
+export function headlineGrid(steps: number, lr: number, parts: readonly HeadlinePart[] = HEADLINE_PARTS): HeadlineSpec[] {
   const ladder = [...new Set(REFRESH_LADDER.map((R) => scaled(R, steps)))];
   const out: HeadlineSpec[] = [];
   const add = (label: string, strategy: string, config: TrainConfigInput, group: Omit<HeadlineGroup, 'role' | 'refreshEvery'>, seeds?: number[]) => {
@@ -67,7 +71,7 @@ export function headlineGrid(steps: number, lr: number): HeadlineSpec[] {
     const role: HeadlineGroup['role'] = !s.usesCache ? 'in-batch' : s.oracle ? 'oracle' : s.corrector ? 'corrector' : s.refreshEvery !== null ? 'refresh' : 'stale';
     out.push({ label, strategy, config, group: { ...group, role, ...(s.refreshEvery !== null ? { refreshEvery: s.refreshEvery } : {}) }, ...(seeds ? { seeds } : {}) });
   };
-  for (const drift of DRIFT_FACTORS) {
+  for (const drift of parts.includes('drift') ? DRIFT_FACTORS : []) {
     const tag = drift === 1 ? '' : `[lr×${drift}]`;
     const config: TrainConfigInput = drift === 1 ? {} : { lr: lr * drift };
     const g = { regime: 'default', drift, knob: '' };
@@ -81,12 +85,12 @@ export function headlineGrid(steps: number, lr: number): HeadlineSpec[] {
     // then `node --import tsx bench/headline-times.ts --only amortised` adds its run time to the plan.
     add(`oracle${tag}`, 'oracle', config, g, [1]);
   }
-  for (const k of knobs(steps)) {
+  for (const k of parts.includes('knobs') ? knobs(steps) : []) {
     add(k.strategy === 'corrector' ? `corrector[${k.knob}]` : k.strategy, k.strategy, k.config, { regime: 'default', drift: 1, knob: k.knob });
   }
   const hard = { regime: 'hard', drift: 1, knob: '' };
   const hardTag = `[neg=${HARD_REGIME.negatives} batch=${HARD_REGIME.batchSize}]`;
-  for (const strategy of ['in-batch', 'stale', ...HARD_REFRESH.map((R) => `refresh:${scaled(R, steps)}`), 'corrector']) add(`${strategy}${hardTag}`, strategy, HARD_REGIME, hard);
+  if (parts.includes('hard')) for (const strategy of ['in-batch', 'stale', ...HARD_REFRESH.map((R) => `refresh:${scaled(R, steps)}`), 'corrector']) add(`${strategy}${hardTag}`, strategy, HARD_REGIME, hard);
   return out;
 }
 

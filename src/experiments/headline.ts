@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { InputError } from '../util/errors';
 import type { ProgressFn } from '../util/progress';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { mean } from '../util/stats';
@@ -26,7 +27,7 @@ import {
 } from '../report';
 import { runExperiment, runConfig, type ExperimentRow } from './experiment';
 import { initialCacheFolder, runFolderPath, runFolderState } from './run-folder';
-import { HEADLINE_EXPERIMENT, headlineGrid, estimateRunSeconds, formatPlan, readRunTimes, type HeadlineSpec, type PlannedRun, type RunTimes } from './headline-grid';
+import { HEADLINE_EXPERIMENT, headlineGrid, type HeadlinePart, estimateRunSeconds, formatPlan, readRunTimes, type HeadlineSpec, type PlannedRun, type RunTimes } from './headline-grid';
 
 /** Tokens per text of the BERT-base projection: a 100-word passage as WordPiece tokens (DPR's passages), rounded to the usual maximum length. */
 export const PROJECTION_TOKENS = 128;
@@ -44,6 +45,10 @@ export interface HeadlineOptions {
   command: string;
   /** Print the plan and stop. */
   planOnly?: boolean;
+  /** Summarise the runs already finished and train nothing (a partial grid: each row says its seeds). */
+  finishedOnly?: boolean;
+  /** The parts of the grid to run and summarise (default: all). */
+  parts?: readonly HeadlinePart[];
   fresh?: boolean;
   runsDir?: string;
   resultsDir?: string;
@@ -77,17 +82,20 @@ export async function runHeadline(o: HeadlineOptions): Promise<{ plan: string; s
   const runsDir = o.runsDir ?? 'runs';
   const log = o.log ?? (() => {});
   const { steps, lr } = resolveConfig(o.base);
-  const specs = headlineGrid(steps, lr);
+  const specs = headlineGrid(steps, lr, o.parts);
   const times = o.times ?? readRunTimes();
   const plan = formatPlan(specs, planHeadline(specs, { base: o.base, seeds: o.seeds, dataset: o.dataset, name, runsDir, times }), times);
   log(plan);
   if (o.planOnly) return { plan, files: [] };
   const splits = resolveConfig(o.base);
   const data = o.data ?? (await loadTrainData(o.dataset, [splits.trainSplit, splits.devSplit, ...(splits.testSplit ? [splits.testSplit] : [])], { progress: o.progress, signal: o.signal }));
-  const { rows } = await runExperiment({
-    name, dataset: o.dataset, strategies: [], variants: specs, seeds: o.seeds, base: o.base, fresh: o.fresh, runsDir, resultsDir: o.resultsDir,
-    progress: o.progress, signal: o.signal, log, data, glove: o.glove,
-  });
+  const rows = o.finishedOnly
+    ? finishedRows(specs, { base: o.base, seeds: o.seeds, dataset: o.dataset, name, runsDir })
+    : (await runExperiment({
+        name, dataset: o.dataset, strategies: [], variants: specs, seeds: o.seeds, base: o.base, fresh: o.fresh, runsDir, resultsDir: o.resultsDir,
+        progress: o.progress, signal: o.signal, log, data, glove: o.glove,
+      })).rows;
+  if (rows.length === 0) throw new InputError(`${path.join(runsDir, name)}: no finished run of the grid to summarise`);
   const corpusSize = data.corpusTexts.length;
   const dim = embeddingDim(runsDir, name, o.seeds);
   const projection = { encoder: 'BERT-base', tokens: PROJECTION_TOKENS, flopsPerText: bertFlopsPerText(DEFAULT_BERT_CONFIG, PROJECTION_TOKENS), correctorScale: DEFAULT_BERT_CONFIG.hiddenSize / dim };
@@ -96,6 +104,20 @@ export async function runHeadline(o: HeadlineOptions): Promise<{ plan: string; s
   const summary = headlineSummary({ command: o.command, experiment: name, dataset: o.dataset, corpusSize, steps, defaultLr: lr, embeddingDim: dim, projection, generated: new Date().toISOString() }, runs);
   const files = await writeHeadline(o.summaryDir, summary, { signal: o.signal, log });
   return { plan, summary, files };
+}
+
+/** The grid's runs that are finished, as runExperiment would reuse them (same settings), without training any. */
+function finishedRows(specs: readonly HeadlineSpec[], o: { base: TrainConfigInput; seeds: readonly number[]; dataset: string; name: string; runsDir: string }): ExperimentRow[] {
+  const rows: ExperimentRow[] = [];
+  for (const seed of o.seeds) {
+    for (const spec of specs) {
+      if (spec.seeds && !spec.seeds.includes(seed)) continue;
+      const dir = runFolderPath(o.runsDir, o.name, spec.label, seed);
+      const state = runFolderState(dir, runConfig(o.base, spec, seed, o.dataset));
+      if (state.kind === 'finished') rows.push({ label: spec.label, strategy: spec.strategy, seed, dir, result: state.result, reused: true });
+    }
+  }
+  return rows;
 }
 
 /** The embedding dimension of the initial cache of the first seed that has one. */

@@ -33,7 +33,7 @@ export {
   type SyntheticSweepOptions, type SyntheticSweepResult, type ResolvedSweepOptions, type SweepPoint, type SweepRunMetrics, type SweepMode, type SweepAxis,
 } from './synthetic-sweep';
 export { runCacheCapacitySweep, formatCapacityTable, type CacheCapacitySweepOptions, type CacheCapacitySweepResult, type CacheCapacityPoint } from './capacity-sweep';
-export { HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR, HEADLINE_TIMES_FILE, DRIFT_FACTORS, REFRESH_LADDER, HARD_REGIME, HARD_REFRESH, headlineGrid, timingKey, readRunTimes, estimateRunSeconds, formatPlan, type HeadlineSpec, type RunTimes, type PlannedRun } from './headline-grid';
+export { HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR, HEADLINE_TIMES_FILE, HEADLINE_PARTS, type HeadlinePart, DRIFT_FACTORS, REFRESH_LADDER, HARD_REGIME, HARD_REFRESH, headlineGrid, timingKey, readRunTimes, estimateRunSeconds, formatPlan, type HeadlineSpec, type RunTimes, type PlannedRun } from './headline-grid';
 export { runHeadline, planHeadline, headlineRun, writeHeadline, PROJECTION_TOKENS, type HeadlineOptions } from './headline';
 export { exploreCorrector, exploreGrid, DEFAULT_GRID, DEFAULT_EXPLORE_SETTINGS, EXPLORE_CACHE_DIR, type ExploreConfig, type ExploreSettings, type ExploreOptions } from './complexity-explorer';
 export { fitOnline, type OnlineFitOptions, type OnlineFitReport } from './online-fit';

@@ -10,7 +10,7 @@ import { accuracyVsCostFigure, probeOverStepsFigure, correctorErrorFigure, findC
 import { writeJsonAtomic } from '../../util/atomic';
 import { resolveConfig, checkEncoderOptions, SEED_RANGE, type TrainConfigInput } from '../../train/config';
 import { TRAIN_FLAGS, EXPERIMENT_TRAIN_FLAGS, trainSettings } from './train';
-import { runHeadline, HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR } from '../../experiments';
+import { runHeadline, HEADLINE_EXPERIMENT, HEADLINE_SUMMARY_DIR, HEADLINE_PARTS, type HeadlinePart } from '../../experiments';
 
 /** Settings of `--quick` (about two minutes on 2 CPU cores, reproduce's quick settings without the test split), under the ones a user gives. */
 const QUICK: TrainConfigInput = { ...QUICK_SETTINGS, testSplit: null };
@@ -22,6 +22,8 @@ export const startCommand = defineCommand({
   flags: {
     strategies: { type: 'list', of: 'string', help: 'strategies to compare (the BM25 and zero-shot rows come first in any case)', defaultText: 'in-batch, bm25, stale, refresh:<steps/4>, refresh-on-use, corrector, oracle, and corrector[pool=ann] (the corrector re-scoring an HNSW pool on g′)' },
     sweep: { type: 'string', help: 'also run a sweep: cost (refresh intervals, corrector sizes) or drift (encoder learning rates); headline: instead, the grid behind the reduction factor (src/experiments/headline-grid.ts), summary to results-committed/headline/', default: 'none', choices: ['none', 'cost', 'drift', 'all', 'headline'] },
+    parts: { type: 'list', of: 'string', help: 'with --sweep headline: the parts of the grid to run and summarise', default: [...HEADLINE_PARTS], choices: [...HEADLINE_PARTS] },
+    finishedOnly: { type: 'boolean', help: 'with --sweep headline: summarise the runs already finished, train nothing (a partial grid; each row names its seeds)', default: false },
     plan: { type: 'boolean', help: 'with --sweep headline: print the plan (runs, finished, estimated time) and stop', default: false },
     seeds: { type: 'list', of: 'int', help: 'seeds (several give a spread)', default: [1], defaultText: '1; with --sweep headline 1,2,3', ...SEED_RANGE },
     quick: { type: 'boolean', help: 'a short pass (about 2 minutes): 40 steps, smaller probes, no test split (flags given win)', default: false },
@@ -44,7 +46,7 @@ export const startCommand = defineCommand({
       const summaryDir = name === HEADLINE_EXPERIMENT ? HEADLINE_SUMMARY_DIR : name === `${HEADLINE_EXPERIMENT}-quick` ? `${HEADLINE_SUMMARY_DIR}-quick` : path.join('results', name);
       const seeds = o._given.has('seeds') ? o.seeds : [1, 2, 3];
       const command = ['npm start --', ...process.argv.slice(3)].join(' ');
-      const { summary, files } = await runHeadline({ name, dataset, base, seeds, summaryDir, command, planOnly: o.plan, fresh: o.fresh, progress: ctx.progress, signal: ctx.signal, log: ctx.log });
+      const { summary, files } = await runHeadline({ name, dataset, base, seeds, summaryDir, command, planOnly: o.plan, finishedOnly: o.finishedOnly, parts: o.parts as HeadlinePart[], fresh: o.fresh, progress: ctx.progress, signal: ctx.signal, log: ctx.log });
       if (!summary) return;
       ctx.out('');
       ctx.out(formatFactorTable(summary));
