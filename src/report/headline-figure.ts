@@ -18,6 +18,9 @@ function panelRows(summary: HeadlineSummary, regime: string, drift: number, knob
   return summary.rows.filter((r) => r.group.regime === regime && r.group.drift === drift && (knobs || r.group.knob === ''));
 }
 
+/** A point's label inside its panel: the drift tag goes, the panel's title names the drift. */
+const pointLabel = (label: string): string => label.replace(/\[lr×[^\]]*\]/, '');
+
 /** One panel: accuracy against cost measure `measure` for the rows given. */
 export function headlinePanel(rows: readonly HeadlineRow[], title: string, measure: CostMeasure = 'corpusPasses'): FigureSpec {
   const onAxis = rows.filter((r) => Number.isFinite(r.cost[measure]) && r.cost[measure] > 0);
@@ -25,11 +28,14 @@ export function headlinePanel(rows: readonly HeadlineRow[], title: string, measu
     title,
     x: { label: COST_MEASURE_NAMES[measure].name, unit: `${COST_MEASURE_NAMES[measure].unit}, log scale`, log: true },
     y: { label: 'dev MRR@10' },
-    points: onAxis.map((r) => ({ strategy: strategyFamily(r.label), x: r.cost[measure], y: r.devMrr10.mean, label: r.label })),
+    points: onAxis.map((r) => ({ strategy: strategyFamily(r.label), x: r.cost[measure], y: r.devMrr10.mean, label: pointLabel(r.label) })),
     showLabels: true,
   });
+  // room for the labels of the first and last points (a log axis: its range is in decades)
+  const decades = onAxis.map((r) => Math.log10(r.cost[measure]));
+  if (decades.length) Object.assign(spec.layout.xaxis as Record<string, unknown>, { range: [Math.min(...decades) - 0.2, Math.max(...decades) + 0.2] });
   // seeds' range as error bars, matched to paretoPlot's traces by the point labels it draws
-  const byLabel = new Map(onAxis.map((r) => [r.label, r]));
+  const byLabel = new Map(onAxis.map((r) => [pointLabel(r.label), r]));
   for (const t of spec.data) {
     if (!Array.isArray(t.text) || !t.text.every((l) => byLabel.has(l))) continue;
     const rs = t.text.map((l) => byLabel.get(l)!);
@@ -45,7 +51,7 @@ export function headlinePanel(rows: readonly HeadlineRow[], title: string, measu
   const xs = onAxis.map((r) => r.cost[measure]);
   for (const r of rows.filter((x) => x.group.role === 'in-batch')) {
     spec.data.push({
-      type: 'scatter', name: `${r.label} (no cache)`, mode: 'lines', x: [Math.min(...xs), Math.max(...xs)], y: [r.devMrr10.mean, r.devMrr10.mean],
+      type: 'scatter', name: `${pointLabel(r.label)} (no cache)`, mode: 'lines', x: [Math.min(...xs), Math.max(...xs)], y: [r.devMrr10.mean, r.devMrr10.mean],
       line: { color: strategyColor('in-batch'), width: 1.5, dash: 'dot' }, hovertemplate: `${r.label}: %{y:.3f}<extra></extra>`,
     });
   }
