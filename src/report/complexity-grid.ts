@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import { InputError } from '../util/errors';
 import { LOG_TICK_FORMAT, logAxisTicks, type FigureSpec, type PlotlyTrace } from './figure';
 import { STRATEGY_COLORS } from './palette';
+import type { CorrectorMeasures } from '../theory/measure';
 
 export const COMPLEXITY_GRID_FORMAT = 'freshcache-complexity-grid';
 export const COMPLEXITY_GRID_VERSION = 1;
@@ -23,7 +24,8 @@ export interface GridNetwork {
 }
 
 /** What one explored configuration measured (held-out targets and evaluation queries of the generator). */
-export interface ComplexityPoint extends GridNetwork {
+/** One explored configuration: the network, its setting, and what measureCorrector measured of it (theory/measure.ts). */
+export interface ComplexityPoint extends GridNetwork, CorrectorMeasures {
   loss: string;
   /** Drift magnitude of the synthetic generator (how far the fresh encoder moved from the cache's). */
   drift: number;
@@ -34,17 +36,6 @@ export interface ComplexityPoint extends GridNetwork {
   label: string;
   params: number;
   flopsPerRow: number;
-  /** Mean ‖h(g′) − g‖ over held-out targets; the stale cache's beside it. */
-  heldOutError: number;
-  staleError: number;
-  /** The same over each evaluation query's top-k corrected held-out targets (its hard negatives). */
-  hardNegativeError: number;
-  /** Overlap of the top-k by corrected logits with the true top-k; the stale cache's beside it. */
-  topKRecall: number;
-  topKRecallStale: number;
-  /** KL from the true truncated softmax to the corrected one (nats); the stale cache's beside it. */
-  kl: number;
-  klStale: number;
   pairsDelivered: number;
   seconds: number;
 }
