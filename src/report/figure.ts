@@ -250,7 +250,8 @@ export interface ParetoPlotOptions extends FigureOptions {
  * front point's label sits on its left, on the side the staircase does not come from (below for a
  * falling front, above for a rising one), and every other point's label on the right, away from
  * the front, so labels do not sit on the line; near the left or right end of the x range a label
- * changes sides so it stays inside the plot.
+ * changes sides so it stays inside the plot. A front point close to its left neighbour on both axes
+ * (whose labels would overlap) puts its label on the other side of the line, to its right.
  */
 export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const groups = new Map<string, StrategyPoint[]>();
@@ -264,8 +265,19 @@ export function paretoPlot(opts: ParetoPlotOptions): FigureSpec {
   const falling = front.length > 1 && front[front.length - 1].y < front[0].y;
   const xs = opts.points.map((p) => (opts.x.log ? Math.log10(p.x) : p.x)).filter((v) => Number.isFinite(v));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const ys = opts.points.map((p) => p.y).filter((v) => Number.isFinite(v));
+  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const relX = (p: StrategyPoint) => (x1 > x0 ? ((opts.x.log ? Math.log10(p.x) : p.x) - x0) / (x1 - x0) : 0.5);
+  const relY = (p: StrategyPoint) => (y1 > y0 ? (p.y - y0) / (y1 - y0) : 0.5);
+  // a front point whose label would land on its left neighbour's (close on both axes) takes the other side of the line
+  const flipped = new Set<StrategyPoint>();
+  for (let i = 1; i < front.length; i++) {
+    const [a, b] = [front[i - 1], front[i]];
+    if (!flipped.has(a) && relX(b) - relX(a) < 0.25 && Math.abs(relY(b) - relY(a)) < 0.08) flipped.add(b);
+  }
   const labelAt = (p: StrategyPoint) => {
-    const rel = x1 > x0 ? ((opts.x.log ? Math.log10(p.x) : p.x) - x0) / (x1 - x0) : 0.5;
+    const rel = relX(p);
+    if (flipped.has(p)) return `${falling ? 'top' : 'bottom'} ${rel > 0.88 ? 'left' : 'right'}`;
     const left = onFront.has(p) ? rel > 0.12 : rel > 0.88;
     return `${onFront.has(p) === falling ? 'bottom' : 'top'} ${left ? 'left' : 'right'}`;
   };

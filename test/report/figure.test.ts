@@ -141,6 +141,19 @@ describe('paretoPlot', () => {
     });
     assert.deepEqual(falling.data[1].textposition, ['bottom right', 'bottom left', 'top right', 'bottom left', 'top left']);
   });
+
+  test('a front point close to its left neighbour on both axes puts its label on the other side of the line', () => {
+    // notebook 05's ladder: mlp w=256 (51,556 parameters, 0.0380) and mlp w=256 L=2 (117,348, 0.0376) would share 'bottom left'
+    const ladder = paretoPlot({
+      title: 'Error vs parameters',
+      x: { label: 'parameters', log: true },
+      y: { label: 'error' },
+      points: [[3316, 0.0934], [10100, 0.0685], [12964, 0.0604], [51556, 0.038], [117348, 0.0376], [205924, 0.035]].map(([x, y]) => ({ strategy: 'corrector', x, y })),
+      sense: { x: 'min', y: 'min' },
+      showLabels: true,
+    });
+    assert.deepEqual(ladder.data[1].textposition, ['bottom right', 'bottom left', 'bottom left', 'bottom left', 'top right', 'bottom left']);
+  });
 });
 
 describe('stackedBars', () => {
