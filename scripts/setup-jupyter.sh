@@ -21,8 +21,8 @@
 #      checkout; see environment.md;
 #   4. when run as root: `allow_root` in the venv's Jupyter server config, so `jupyter lab` starts
 #      without --allow-root;
-#   5. `jupyter trust` on notebooks/*.ipynb: only outputs saved before figures became plotly MIME
-#      bundles with a static image need it (figures now draw untrusted).
+# No `jupyter trust` step: the saved notebooks' figures are plotly MIME bundles with a static image,
+# which show untrusted.
 # Environment: PYTHON (default python3) picks the interpreter for the venv; JUPYTER_VENV (default
 # .venv-jupyter) the folder.
 set -euo pipefail
@@ -127,10 +127,4 @@ PY
   say "running as root: ServerApp.allow_root is set in $ROOT_CONFIG, so jupyter lab needs no --allow-root"
 fi
 
-# 5. Trust the saved notebooks (see 5. above).
-shopt -s nullglob
-NOTEBOOKS=("$ROOT"/notebooks/*.ipynb)
-if [ ${#NOTEBOOKS[@]} -gt 0 ]; then
-  "$VENV/bin/jupyter" trust "${NOTEBOOKS[@]}" >/dev/null 2>&1 || say "warning: jupyter trust failed"
-fi
 say "done: start JupyterLab with  $VENV/bin/jupyter lab  and pick the kernel 'TypeScript (freshcache)'"
