@@ -15,14 +15,14 @@
 // %% [markdown]
 // # 00 · Smoke test: kernel, imports, figures, tables
 //
-// This notebook proves the notebook machinery, not a result of the paper. It checks that
+// **Paper counterpart: none.** This notebook proves the notebook machinery, not a result of the paper (notebooks 01–06 each open with the paper's figure or table they correspond to). It checks that
 //
 // - the **TypeScript (freshcache)** kernel starts tslab in the repository root, so notebooks import the library as `./src/...`;
 // - the TensorFlow.js backend loads inside the kernel (native TensorFlow when the addon is built, else wasm or pure JS);
-// - a plotly figure draws from a spec built by `src/report` (the plotly bundle is inlined in the first figure's output, so it works offline and after reopening);
+// - a plotly figure draws from a spec built by `src/report`: one output holding the plotly JSON (drawn interactively by JupyterLab's plotly renderer) and a static PNG (shown where the renderer is missing: untrusted notebooks, nbconvert HTML, GitHub);
 // - tables render from plain rows and from a danfojs `DataFrame`.
 //
-// Set-up once: `scripts/setup-jupyter.sh`; run headless: `scripts/run-notebooks.sh`. `FRESHCACHE_NOTEBOOK_QUICK=1` asks every notebook for its small settings.
+// Set-up once: `scripts/setup-jupyter.sh`; run headless: `scripts/run-notebooks.sh`. **The same from the CLI:** `npx freshcache backend` reports the TensorFlow.js backend; `npx freshcache plot --spec fig.json --out fig.png` renders a figure spec with the same headless Chromium. `FRESHCACHE_NOTEBOOK_QUICK=1` asks every notebook for its small settings.
 
 // %%
 import { initBackend, tf } from './src/tensor';

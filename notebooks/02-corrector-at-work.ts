@@ -15,42 +15,24 @@
 // %% [markdown]
 // # 02 · The corrector at work: error against the stale cache, top-k recovery, warm-up
 //
-// **Question.** With the cache never refreshed, does a small corrector network h, trained online on the targets each step encodes fresh anyway, keep h(g′(y)) close to the current g_t(y)? Does that recover the negatives a fresh index would pick? Does a warm-up phase (h trains first, encoders frozen) help?
+// **Paper counterpart.** The method of Monath et al. (ICML 2024): a small corrector network h maps stale cached embeddings g′(y) to estimates of the fresh g(y); it is applied to the whole cache each step, negatives are chosen from the corrected logits, and h is trained on the freshly encoded targets (the "drift loss": MSE between h(g′(y)) and g(y)); a warm-up phase trains the corrector first. The paper's own figures of these dynamics are not public to us; this notebook measures the mechanism directly.
 //
-// **The paper's claim:** h maps stale cached embeddings to estimates of fresh ones; it is applied to the whole cache each step, negatives are chosen from the corrected logits, and h is trained on the freshly encoded targets (the "drift loss": MSE between h(g′(y)) and g(y)). A warm-up phase trains the corrector first.
+// **What differs in our reconstruction.** Task, encoder and scale as in notebook 01 (offline WordNet task, GloVe bag-of-words encoders, 60 steps per run, one seed; the same shared runs, `runs/nb-train/`). h(e) = e + W₂ relu(W₁ e + b₁) + b₂, width 256, last layer zero-initialised (h starts as the identity), trained with the MSE drift loss (Adam, lr 1e-3) on the positives and selected negatives of each batch. The probe measures ‖g_t(y) − h(g′(y))‖ beside ‖g_t(y) − g′(y)‖, and the top-10 overlap / softmax KL of the corrected and of the uncorrected cache against fresh logits. In our warm-up the encoders are frozen, so g_t still equals g′ during those steps: there is no drift yet for h to learn, and the warm-up steps are training steps the encoder does not get.
 //
-// **Our reconstruction:** h(e) = e + W₂ relu(W₁ e + b₁) + b₂, width 256, last layer zero-initialised (h starts as the identity), trained with the MSE drift loss (Adam, lr 1e-3) on the positives and selected negatives of each batch. The probe (same as notebook 01) measures ‖g_t(y) − h(g′(y))‖ beside ‖g_t(y) − g′(y)‖, and the top-10 overlap / softmax KL of the corrected and of the uncorrected cache against fresh logits. In our warm-up the encoders are frozen, so g_t still equals g′ during those steps: there is no drift yet for h to learn, and the warm-up steps are training steps the encoder does not get. Same shared runs as notebook 01 (`runs/nb-train/`, 60 steps per run by default: small, see notebook 01).
+// **The same from the CLI.** `npx freshcache start --name nb-cli --steps 60 --log-every 5 --probe-rows 1000 --probe-queries 100 --test-split none --strategies stale,corrector` for the stale and corrector runs, and `npx freshcache train --name warm --steps 60 --strategy corrector --warmup-steps 12 --log-every 5` for the warm-up run; the probe values are in each run's `log.jsonl`.
 
 // %%
 import { initBackend } from './src/tensor';
-import { linePlot, showFigure, showTable, notebookProgress, liveDisplay, strategyColor } from './src/report';
-import { notebookQuick, trainingPlan, planSubset, readRunLogs, withSplitSubset, runExperiment } from './src/experiments';
-import { logSeries, lastValue, meanValue, runColors } from './src/report';
-import { ensureDefaultTask } from './src/data/wordnet';
-import { loadTrainData } from './src/train/data';
-import * as os from 'os';
-import * as path from 'path';
+import { linePlot, showFigure, showTable, strategyColor, logSeries, meanValue, type LogMeasure } from './src/report';
+import { notebookQuick, trainingPlan, planSubset, planLabels, runNotebookPlan } from './src/experiments';
 
 const quick = notebookQuick(); // FRESHCACHE_NOTEBOOK_QUICK=1: tiny settings (CI); unset: the default settings
 const backend = await initBackend();
 const plan = planSubset(trainingPlan(quick), (l) => l === 'stale' || l === 'corrector' || l.startsWith('corrector[warmup')); // the runs this notebook needs, out of the shared experiment
-console.log(backend.summary);
-console.log(`quick: ${quick}; experiment ${plan.name}: ${plan.steps} steps, batch 64, runs: ${[...plan.strategies, ...plan.variants.map((v) => v.label)].join(', ')}`);
-console.log(`probe every ${plan.base.logEvery} steps on ${plan.base.probeRows} corpus rows × ${plan.base.probeQueries} training queries`);
+console.log(`${backend.summary}\nquick: ${quick}; experiment ${plan.name}: ${plan.steps} steps; runs: ${planLabels(plan).join(', ')}`);
 
 // %%
-// Train (or resume, or reuse) the shared training-dynamics experiment: runs/<plan.name>/, results/<plan.name>/.
-const dataset = await ensureDefaultTask({ progress: notebookProgress() });
-const allData = await loadTrainData(dataset, ['train', 'dev']);
-const data = quick ? withSplitSubset(allData, 'dev', 300) : allData; // quick: final dev metrics on the first 300 dev queries
-const logBox = liveDisplay();
-const logLines: string[] = [];
-const { summary } = await runExperiment({
-  name: plan.name, dataset, data, strategies: plan.strategies, variants: plan.variants, seeds: [1], base: plan.base,
-  resultsDir: path.join(os.tmpdir(), 'freshcache-notebook-tables'), // notebook 03 writes the experiment's table under results/
-  progress: notebookProgress(), log: (l) => { logLines.push(l); logBox.text(logLines.join('\n')); },
-});
-const logs = readRunLogs(plan.name, { labels: [...plan.strategies, ...plan.variants.map((v) => v.label)] });
+const { summary, logs } = await runNotebookPlan(plan); // trains, resumes or reuses the runs (runs/nb-train/)
 console.log(`${summary.length} runs; logs of ${logs.map((l) => `${l.label} (${l.log.length} records)`).join(', ')}`);
 
 // %% [markdown]
@@ -82,25 +64,22 @@ showFigure(linePlot({
 // Top-10 overlap with the fresh top-10, for the corrected cache (solid) and the uncorrected one (dashed) of the same run; and the softmax KL divergence from the fresh distribution. A corrector that works lifts the solid line above the dashed one: the negatives it selects are closer to the ones a freshly re-encoded corpus would give.
 
 // %%
-const ovSeries = corrRuns.flatMap((r) => [
-  { ...logSeries([r], 'overlapCorrected', { name: (l) => `${l}: corrected` })[0], color: colorOf(r.label) },
-  { ...logSeries([r], 'overlapStale', { name: (l) => `${l}: uncorrected` })[0], color: colorOf(r.label), dash: 'dash' as const },
+// each corrector run twice: its corrected cache (solid) and its uncorrected cache (dashed), in the run's colour
+const correctedVsNot = (corrected: LogMeasure, uncorrected: LogMeasure) => corrRuns.flatMap((r) => [
+  { ...logSeries([r], corrected, { name: (l) => `${l}: corrected` })[0], color: colorOf(r.label) },
+  { ...logSeries([r], uncorrected, { name: (l) => `${l}: uncorrected` })[0], color: colorOf(r.label), dash: 'dash' as const },
 ]).map((s) => ({ ...s, mode: 'lines+markers' as const }));
 showFigure(linePlot({
   title: 'Top-10 recovery by the corrector',
   x: { label: 'training step', unit: 'steps' },
   y: { label: 'top-10 overlap with fresh', unit: 'fraction', range: [0, 1.02] },
-  series: ovSeries,
+  series: correctedVsNot('overlapCorrected', 'overlapStale'),
 }));
-const klSeries = corrRuns.flatMap((r) => [
-  { ...logSeries([r], 'klCorrected', { name: (l) => `${l}: corrected` })[0], color: colorOf(r.label) },
-  { ...logSeries([r], 'klStale', { name: (l) => `${l}: uncorrected` })[0], color: colorOf(r.label), dash: 'dash' as const },
-]).map((s) => ({ ...s, mode: 'lines+markers' as const }));
 showFigure(linePlot({
   title: 'Softmax divergence from the fresh encoder, corrected vs not',
   x: { label: 'training step', unit: 'steps' },
   y: { label: 'KL(P_fresh ‖ P_cache)', unit: 'nats' },
-  series: klSeries,
+  series: correctedVsNot('klCorrected', 'klStale'),
 }));
 
 // %% [markdown]

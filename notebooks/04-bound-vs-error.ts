@@ -15,6 +15,10 @@
 // %% [markdown]
 // # 04 · Generalization bound against measured error (synthetic)
 //
+// **Paper counterpart.** The paper's generalization analysis of the corrector and the synthetic experiments that follow it (Monath et al., ICML 2024). Neither the statement nor the synthetic figures are public to us. **What differs:** the bound above is our own, from standard learning theory (`docs/theory.md`), and the generator and its sizes (d = 32, 16 clusters, MLP drift) are ours.
+//
+// **The same from the CLI.** `npx freshcache synthetic --out results/synthetic.json` runs this sweep (`--quick` for the small grid); `npx freshcache bound --synthetic --m 512 --drift 0.5` estimates the bound term by term for one point, and `npx freshcache bound --run runs/<experiment>/corrector-s1` for a trained corrector on real caches.
+//
 // **Question.** The paper gives a generalization analysis of the corrector relating the complexity of its network class, the staleness of the cached representations and the number of training pairs, followed by synthetic experiments. Its exact statement is not public. We estimate a standard bound of that shape, term by term, from trained correctors, and hold it against the error measured on held-out targets as m (fresh pairs), staleness (drift magnitude) and capacity vary.
 //
 // **The bound (ours, from standard learning theory; derivation in `docs/theory.md`).** For m fresh pairs and loss ℓ(h, y) = ‖h(g′(y)) − g(y)‖ bounded by B, with probability 1 − δ (δ = 0.05):
@@ -108,15 +112,17 @@ for (const axis of ['pairs', 'drift'] as const) {
 // %% [markdown]
 // ## All points
 //
-// Every point and mode: measured held-out error, the bound and its uncapped total, whether the bound held (fraction of seeds with held-out error ≤ bound), and what the error does to retrieval: top-10 recall of the corrected logits against the true ones (stale cache beside it) and the truncated-softmax KL.
+// Every point and mode, in three tables that share their first two columns (the quantity varied around the centre point, and the fit mode): the measured errors against the bound and whether it held (fraction of seeds with held-out error ≤ bound); the bound's terms; and what the error does to retrieval: top-10 recall of the corrected logits against the true ones (the stale cache's beside it) and the truncated-softmax KL. Errors and terms in embedding L2, KL in nats.
 
 // %%
-showTable(sweep.points.map((p) => ({
-  axis: p.axis, mode: p.mode, m: p.m, drift: p.drift, capacity: p.capacity,
-  'held-out error': m(p, 'heldOutError'), 'stale error': m(p, 'staleError'), empirical: m(p, 'empirical'), '2𝓡ₘ (capped)': 2 * rad(p), '2𝓡ₘ (uncapped)': radUncapped(p), confidence: m(p, 'confidence'), B: m(p, 'lossBound'),
-  bound: m(p, 'bound'), 'uncapped total': m(p, 'boundUncapped'), holds: m(p, 'holds'),
-  'top-10 recall': m(p, 'topKRecall'), 'top-10 recall (stale)': m(p, 'topKRecallStale'), KL: m(p, 'kl'), 'KL (stale)': m(p, 'klStale'),
-})), { caption: `Synthetic sweep (${sweepFile}); errors and bound terms in embedding L2, KL in nats`, digits: 3 });
+const varied = (p: SweepPoint) => (p.axis === 'pairs' ? `m = ${p.m}` : p.axis === 'drift' ? `drift ${p.drift}` : p.capacity);
+const pointRows = sweep.points.map((p) => ({ varied: varied(p), mode: p.mode, p: p }));
+showTable(pointRows.map(({ varied, mode, p }) => ({ varied: varied, mode: mode, 'held-out error': m(p, 'heldOutError'), 'stale error': m(p, 'staleError'), bound: m(p, 'bound'), 'bound ÷ error': m(p, 'bound') / m(p, 'heldOutError'), holds: m(p, 'holds') })),
+  { caption: `Measured error against the bound (${sweepFile})`, digits: 3 });
+showTable(pointRows.map(({ varied, mode, p }) => ({ varied: varied, mode: mode, empirical: m(p, 'empirical'), '2𝓡ₘ (capped)': 2 * rad(p), '2𝓡ₘ (uncapped)': radUncapped(p), confidence: m(p, 'confidence'), B: m(p, 'lossBound'), 'uncapped total': m(p, 'boundUncapped') })),
+  { caption: 'The bound\'s terms', digits: 3 });
+showTable(pointRows.map(({ varied, mode, p }) => ({ varied: varied, mode: mode, 'top-10 recall': m(p, 'topKRecall'), 'top-10 recall (stale)': m(p, 'topKRecallStale'), KL: m(p, 'kl'), 'KL (stale)': m(p, 'klStale') })),
+  { caption: 'What the error does to retrieval', digits: 3 });
 const off = sweep.points.filter((p) => p.mode === 'offline');
 console.log(`offline points: bound holds at ${off.filter((p) => m(p, 'holds') === 1).length}/${off.length}; bound / held-out error from ${Math.min(...off.map((p) => m(p, 'bound') / m(p, 'heldOutError'))).toFixed(1)}× to ${Math.max(...off.map((p) => m(p, 'bound') / m(p, 'heldOutError'))).toFixed(1)}×; uncapped total up to ${Math.max(...off.map((p) => m(p, 'boundUncapped'))).toFixed(1)}`);
 
@@ -126,7 +132,7 @@ console.log(`offline points: bound holds at ${off.filter((p) => m(p, 'holds') ==
 // <!-- RESULTS_04 -->
 // In the saved sweep (d = 32, 3 seeds, `results/nb-bound/sweep.json`):
 //
-// - **The bound holds at every point, but only because it is vacuous.** The norm-based complexity term is far larger than the error: 2𝓡_m uncapped is 2–37 in embedding L2, while the errors are 0.01–0.5. The reported bound therefore falls back to B = max‖g − g′‖ + sup‖Δ‖ (0.6–5.5). That is larger than the stale cache's own error (0.07–0.68), so the bound never certifies that a corrector does better than doing nothing. The one tight case is the identity (bound 0.36 against error 0.34): it has no complexity term.
+// - **The bound holds at every point, but only because it is vacuous.** The norm-based complexity term is far larger than the error: 2𝓡_m uncapped is 2–44 in embedding L2, while the errors are 0.01–0.5. The reported bound therefore falls back to B = max‖g − g′‖ + sup‖Δ‖ (0.6–5.5). That is larger than the stale cache's own error (0.07–0.68), so the bound never certifies that a corrector does better than doing nothing. The one tight case is the identity (bound 0.36 against error 0.34): it has no complexity term.
 // - **The terms move the way the paper's analysis says.**
 //   - The confidence term shrinks like 1/√m: 0.34 at m = 64, 0.05 at m = 4096.
 //   - The bound and every term grow with staleness: B goes from 0.63 to 4.6 as the drift magnitude goes from 0.1 to 1.0.
