@@ -69,8 +69,11 @@ export function sideBySide(panels: readonly FigureSpec[], title: string): Figure
   const annotations: Record<string, unknown>[] = [];
   panels.forEach((p, i) => {
     const n = i === 0 ? '' : String(i + 1);
-    layout[`xaxis${n}`] = p.layout.xaxis;
-    layout[`yaxis${n}`] = p.layout.yaxis;
+    // one x title, under the middle panel: the panels share the measure, and three long titles overlap
+    const middle = i === Math.floor((panels.length - 1) / 2);
+    layout[`xaxis${n}`] = middle ? p.layout.xaxis : { ...p.layout.xaxis, title: { text: '' } };
+    // one y title too, on the left panel
+    layout[`yaxis${n}`] = i === 0 ? p.layout.yaxis : { ...p.layout.yaxis, title: { text: '' } };
     annotations.push({ text: p.layout.title?.text ?? '', xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 13 } });
     for (const t of p.data) {
       const key = t.name ?? '';
