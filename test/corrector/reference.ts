@@ -1,6 +1,8 @@
 /**
  * Float64 plain-JS reference of the correctors and their losses, for finite-difference gradient
- * checks (test helper, not a test file).
+ * checks (test helper, not a test file). Written independently of src/ on purpose (a check that
+ * shared src/theory/branch.ts's activations would pass with the same bug on both sides), so
+ * `duplicates` pairs its activation switch with branch.ts's: deliberate.
  */
 export type Mat = number[][];
 
