@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic';
 import { linePlot, type LineSeries } from '../src/report/figure';
+import { seriesColors } from '../src/report/palette';
 import { fmt, goalStatus } from './harness';
 import type { SizeRecord, VariantRecord } from './scale';
 
@@ -102,9 +103,9 @@ export function scalePlot(rec: ScaleRecord) {
   const names = Array.from(new Set(rec.sizes.flatMap((z) => z.select?.variants.map((v) => v.name) ?? [])));
   const series: LineSeries[] = [];
   // one colour per variant (its selection solid, its whole step dashed), distinct across variants
-  const palette = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860', '#da8bc3'];
+  const colors = seriesColors(names);
   for (const [i, n] of names.entries()) {
-    const color = palette[i % palette.length];
+    const color = colors[i];
     const pts = rec.sizes.flatMap((z) => {
       const v = z.select?.variants.find((x) => x.name === n);
       return v ? [{ z, v }] : [];
